@@ -1,0 +1,250 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Ring.Layout;
+
+namespace Ring;
+
+public sealed unsafe partial class OneToOneRing
+{
+    /// <summary>
+    /// Reads the next message into <paramref name="destination"/> if one is committed, without blocking. Returns false
+    /// if there is none (the ring is empty, or the next frame is still being written).
+    /// </summary>
+    /// <exception cref="ArgumentException">The destination is smaller than the next message; nothing is consumed.</exception>
+    /// <exception cref="RingCorruptedException">Shared memory holds a position or frame no correct writer produces.</exception>
+    public bool TryRead(Span<byte> destination, out RingMessage message)
+    {
+        if (!_isReader)
+        {
+            AttachReader();
+        }
+
+        long head = _head;
+        while (true)
+        {
+            if (head == _cachedTail && !RefreshTail(head))
+            {
+                message = default;
+                return false;
+            }
+
+            long index = head & _mask;
+            int* header = (int*)(_data + index);
+
+            // Acquire: a positive length means the payload written before the commit is visible.
+            int frameLength = Volatile.Read(ref header[0]);
+            if (frameLength <= 0)
+            {
+                CheckClaimInProgress(head, frameLength);
+                message = default;
+                return false;
+            }
+
+            int type = header[1];
+            int aligned = FrameDescriptor.Align(frameLength);
+            if (frameLength < FrameDescriptor.HeaderLength || aligned > _capacity - index || aligned > _cachedTail - head || type < FrameDescriptor.PaddingType)
+            {
+                ThrowBadFrame(head, frameLength, type, _cachedTail);
+            }
+
+            if (type == FrameDescriptor.PaddingType)
+            {
+                head += aligned;
+                PublishHead(head, 0);
+                continue;
+            }
+
+            int length = frameLength - FrameDescriptor.HeaderLength;
+            if (length > _maxMessageLength)
+            {
+                ThrowBadFrame(head, frameLength, type, _cachedTail);
+            }
+
+            if (length > destination.Length)
+            {
+                ThrowHelper.ThrowDestinationTooSmall(length, destination.Length, Name);
+            }
+
+            new ReadOnlySpan<byte>(header + 2, length).CopyTo(destination);
+            PublishHead(head + aligned, 1);
+            message = new RingMessage(length, type);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="limit"/> committed messages without blocking, handing each to
+    /// <paramref name="handler"/> as a span into the ring (zero copy), and returns how many it handled. The reader's
+    /// position is published once, at the end, in a finally block: if the handler throws, the messages before it and
+    /// the one it threw on count as consumed, and the exception propagates.
+    /// </summary>
+    public int Read<THandler>(ref THandler handler, int limit = int.MaxValue)
+        where THandler : IFrameHandler, allows ref struct
+    {
+        if (!_isReader)
+        {
+            AttachReader();
+        }
+
+        if (limit <= 0)
+        {
+            ThrowHelper.ThrowLimitOutOfRange(limit);
+        }
+
+        long head = _head;
+        int count = 0;
+        try
+        {
+            while (count < limit)
+            {
+                if (head == _cachedTail && !RefreshTail(head))
+                {
+                    break;
+                }
+
+                long index = head & _mask;
+                int* header = (int*)(_data + index);
+                int frameLength = Volatile.Read(ref header[0]);
+                if (frameLength <= 0)
+                {
+                    CheckClaimInProgress(head, frameLength);
+                    break;
+                }
+
+                int type = header[1];
+                int aligned = FrameDescriptor.Align(frameLength);
+                int length = frameLength - FrameDescriptor.HeaderLength;
+                if (length < 0 || aligned > _capacity - index || aligned > _cachedTail - head || type < FrameDescriptor.PaddingType ||
+                    (length > _maxMessageLength && type != FrameDescriptor.PaddingType))
+                {
+                    ThrowBadFrame(head, frameLength, type, _cachedTail);
+                }
+
+                // Consumed before the handler runs, so a handler that throws does not see the frame again.
+                head += aligned;
+                if (type == FrameDescriptor.PaddingType)
+                {
+                    continue;
+                }
+
+                count++;
+                handler.OnFrame(type, new ReadOnlySpan<byte>(header + 2, length));
+            }
+        }
+        finally
+        {
+            if (head != _head)
+            {
+                PublishHead(head, count);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Delegate form of <see cref="Read{THandler}(ref THandler, int)"/>.</summary>
+    public int Read(FrameHandler handler, int limit = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var adapter = new DelegateFrameHandler(handler);
+        return Read(ref adapter, limit);
+    }
+
+    /// <summary>Stores the new head (release: the reads of the freed frames are done) and wakes a sleeping writer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PublishHead(long head, int messages)
+    {
+        _head = head;
+        _memory.WriteInt64Release(OneToOneRingDescriptor.HeadOffset, head);
+        if (messages != 0)
+        {
+            _messagesRead += messages;
+            _memory.WriteInt64Plain(OneToOneRingDescriptor.MessagesReadOffset, _messagesRead);
+        }
+
+        // W2/W3 of the wake-up protocol (see WaitLoop.Sleep), with the writer as the sleeper.
+        AsymmetricFence.Light();
+        if (_spaceSite.HasSleepers)
+        {
+            _spaceSite.Wake();
+        }
+    }
+
+    private bool RefreshTail(long head)
+    {
+        long tail = _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset);
+        CheckPositions(head, tail, "the reader's load of tail");
+        _cachedTail = tail;
+        return tail != head;
+    }
+
+    /// <summary>A non-positive length below the tail is a claim in progress; its magnitude must still be a sane frame.</summary>
+    private void CheckClaimInProgress(long head, int frameLength)
+    {
+        long index = head & _mask;
+        if (frameLength == 0 || frameLength == int.MinValue || FrameDescriptor.Align(-frameLength) > _capacity - index || -frameLength > _maxMessageLength + FrameDescriptor.HeaderLength)
+        {
+            ThrowBadFrame(head, frameLength, ((int*)(_data + index))[1], _cachedTail);
+        }
+    }
+
+    /// <summary>
+    /// The writer is dead and the frame at head is its claim in progress: it will never be committed. Turn it into
+    /// padding (counted as a torn claim) so that the reader can pass it. Returns true if it repaired one.
+    /// </summary>
+    private bool SkipTornClaimAtHead()
+    {
+        long head = _head;
+        if (!RefreshTail(head) && head == _cachedTail)
+        {
+            return false;
+        }
+
+        long index = head & _mask;
+        int* header = (int*)(_data + index);
+        int frameLength = Volatile.Read(ref header[0]);
+        if (frameLength >= 0)
+        {
+            return false;
+        }
+
+        CheckClaimInProgress(head, frameLength);
+        header[1] = FrameDescriptor.PaddingType;
+        Volatile.Write(ref header[0], FrameDescriptor.Align(-frameLength));
+        _memory.IncrementOwnedInt64(OneToOneRingDescriptor.ReaderTornClaimsOffset);
+        return true;
+    }
+
+    /// <summary>True if the frame at head is committed (or padding), re-reading the tail.</summary>
+    private bool HasReadableFrame()
+    {
+        long head = _head;
+        if (head == _cachedTail && !RefreshTail(head))
+        {
+            return false;
+        }
+
+        return Volatile.Read(ref *(int*)(_data + (head & _mask))) > 0;
+    }
+
+    /// <summary>True if the writer completed the ring and no frame is left below the tail.</summary>
+    private bool IsCompletedAndDrained() =>
+        _memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0 && !RefreshTail(_head);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AttachReader()
+    {
+        Attach(OneToOneRingDescriptor.ReaderPidOffset, OneToOneRingDescriptor.ReaderStartTimeOffset, "reader");
+        _head = _memory.ReadInt64Acquire(OneToOneRingDescriptor.HeadOffset);
+        _cachedTail = _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset);
+        CheckPositions(_head, _cachedTail, "attaching the reader");
+        _messagesRead = _memory.ReadInt64Acquire(OneToOneRingDescriptor.MessagesReadOffset);
+        _isReader = true;
+    }
+
+    private readonly struct DelegateFrameHandler(FrameHandler handler) : IFrameHandler
+    {
+        public void OnFrame(int type, ReadOnlySpan<byte> payload) => handler(type, payload);
+    }
+}

@@ -1,0 +1,226 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Ring.Layout;
+
+namespace Ring;
+
+public sealed unsafe partial class OneToOneRing
+{
+    /// <summary>
+    /// Writes one message if there is room, without blocking. Returns false if the ring is full (nothing written).
+    /// </summary>
+    /// <param name="message">The payload: at most <see cref="MaxMessageLength"/> bytes, else <see cref="ArgumentOutOfRangeException"/>.</param>
+    /// <param name="type">The message type, 0 or more.</param>
+    /// <exception cref="InvalidOperationException">The ring was completed, a claim is pending, or another live process is the writer.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWrite(ReadOnlySpan<byte> message, int type = 0)
+    {
+        if (!TryClaim(message.Length, type, out Span<byte> payload))
+        {
+            return false;
+        }
+
+        message.CopyTo(payload);
+        Commit();
+        return true;
+    }
+
+    /// <summary>
+    /// Claims room for a message of <paramref name="length"/> bytes and hands out the payload span to fill in place
+    /// (zero copy). Follow with <see cref="Commit"/> or <see cref="Abort"/> before the next write; until then the reader
+    /// sees the frame as in progress. Returns false if the ring is full.
+    /// </summary>
+    public bool TryClaim(int length, int type, out Span<byte> payload)
+    {
+        if (!_isWriter)
+        {
+            AttachWriter();
+        }
+
+        if ((uint)length > (uint)_maxMessageLength)
+        {
+            ThrowHelper.ThrowMessageTooLong(length, _maxMessageLength, Name);
+        }
+
+        if (type < 0)
+        {
+            FrameDescriptor.CheckType(type);
+        }
+
+        if (_claimFrameLength != 0)
+        {
+            ThrowHelper.ThrowClaimPending(Name);
+        }
+
+        if (_writerCompleted)
+        {
+            ThrowHelper.ThrowCompleted(Name);
+        }
+
+        int frameLength = length + FrameDescriptor.HeaderLength;
+        int aligned = FrameDescriptor.Align(frameLength);
+        long tail = _tail;
+        long index = tail & _mask;
+        long toEnd = _capacity - index;
+        long required = aligned <= toEnd ? aligned : toEnd + aligned;
+        if (tail + required - _cachedHead > _capacity && !RefreshHead(tail + required))
+        {
+            _memory.IncrementOwnedInt64(OneToOneRingDescriptor.FullStallsOffset);
+            payload = default;
+            return false;
+        }
+
+        if (aligned > toEnd)
+        {
+            // The frame does not fit before the end: fill the rest with padding (complete at once; the reader sees it
+            // only through the tail store below) and start the frame at index 0.
+            int* padding = (int*)(_data + index);
+            padding[1] = FrameDescriptor.PaddingType;
+            padding[0] = (int)toEnd;
+            tail += toEnd;
+            index = 0;
+        }
+
+        int* header = (int*)(_data + index);
+        header[1] = type;
+        header[0] = -frameLength;
+        _tail = tail + aligned;
+
+        // Release: the header (and any padding) is visible before the tail that covers it.
+        _memory.WriteInt64Release(OneToOneRingDescriptor.TailOffset, _tail);
+        _claimIndex = index;
+        _claimFrameLength = frameLength;
+        payload = new Span<byte>(_data + index + FrameDescriptor.HeaderLength, length);
+        return true;
+    }
+
+    /// <summary>Publishes the claimed message to the reader.</summary>
+    /// <exception cref="InvalidOperationException">No claim is pending.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Commit()
+    {
+        int frameLength = _claimFrameLength;
+        if (frameLength == 0)
+        {
+            ThrowHelper.ThrowNoClaim(Name);
+        }
+
+        // Release: the payload stores happen before the reader can see a positive length.
+        _memory.WriteInt32Release(OneToOneRingDescriptor.DataOffset + _claimIndex, frameLength);
+        _claimFrameLength = 0;
+        _memory.WriteInt64Plain(OneToOneRingDescriptor.MessagesWrittenOffset, ++_messagesWritten);
+        WakeReaderIfSleeping();
+    }
+
+    /// <summary>Withdraws the pending claim: the frame becomes padding that the reader skips.</summary>
+    /// <exception cref="InvalidOperationException">No claim is pending.</exception>
+    public void Abort()
+    {
+        int frameLength = _claimFrameLength;
+        if (frameLength == 0)
+        {
+            ThrowHelper.ThrowNoClaim(Name);
+        }
+
+        int* header = (int*)(_data + _claimIndex);
+        header[1] = FrameDescriptor.PaddingType;
+        Volatile.Write(ref header[0], FrameDescriptor.Align(frameLength));
+        _claimFrameLength = 0;
+        WakeReaderIfSleeping();
+    }
+
+    /// <summary>
+    /// Marks the end of the stream: the reader reads what is left, then sees <see cref="ReadStatus.Completed"/>, and a
+    /// reader blocked in a read returns. Idempotent; writing afterwards throws.
+    /// </summary>
+    public void Complete()
+    {
+        if (!_isWriter)
+        {
+            AttachWriter();
+        }
+
+        if (_claimFrameLength != 0)
+        {
+            ThrowHelper.ThrowClaimPending(Name);
+        }
+
+        _writerCompleted = true;
+        _memory.WriteInt32Release(OneToOneRingDescriptor.CompletedOffset, 1);
+
+        // Rare: wake unconditionally rather than reason about sleepers.
+        _dataSite.Wake();
+    }
+
+    /// <summary>
+    /// The waking half of the protocol proven at <see cref="WaitLoop"/>: after the release store that published a frame
+    /// (W1), a fence (W2, asymmetric) and a load of the sleeper count (W3). No system call unless a reader sleeps.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WakeReaderIfSleeping()
+    {
+        AsymmetricFence.Light();
+        if (_dataSite.HasSleepers)
+        {
+            _dataSite.Wake();
+        }
+    }
+
+    private bool RefreshHead(long neededTail)
+    {
+        long head = _memory.ReadInt64Acquire(OneToOneRingDescriptor.HeadOffset);
+        CheckPositions(head, _tail, "the writer's load of head");
+        _cachedHead = head;
+        return neededTail - head <= _capacity;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AttachWriter()
+    {
+        bool tookOver = Attach(OneToOneRingDescriptor.WriterPidOffset, OneToOneRingDescriptor.WriterStartTimeOffset, "writer");
+        _tail = _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset);
+        _cachedHead = _memory.ReadInt64Acquire(OneToOneRingDescriptor.HeadOffset);
+        CheckPositions(_cachedHead, _tail, "attaching the writer");
+        _messagesWritten = _memory.ReadInt64Acquire(OneToOneRingDescriptor.MessagesWrittenOffset);
+        _writerCompleted = _memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0;
+        if (tookOver)
+        {
+            RepairTornClaims();
+        }
+
+        _isWriter = true;
+    }
+
+    /// <summary>
+    /// After taking over from a dead writer: every frame in [head, tail) still negative is a claim it never committed.
+    /// Turn each into padding (counted) so the reader can pass it. Frames there are written only by writers, and the
+    /// dead one no longer writes, so the walk races with nothing but the reader's reads.
+    /// </summary>
+    private void RepairTornClaims()
+    {
+        long position = _memory.ReadInt64Acquire(OneToOneRingDescriptor.HeadOffset);
+        CheckPositions(position, _tail, "repairing torn claims");
+        while (position < _tail)
+        {
+            long index = position & _mask;
+            int* header = (int*)(_data + index);
+            int frameLength = Volatile.Read(ref header[0]);
+            int length = frameLength < 0 ? -frameLength : frameLength;
+            int aligned = FrameDescriptor.Align(length);
+            if (length < FrameDescriptor.HeaderLength || aligned > _capacity - index || aligned > _tail - position)
+            {
+                ThrowBadFrame(position, frameLength, header[1], _tail);
+            }
+
+            if (frameLength < 0)
+            {
+                header[1] = FrameDescriptor.PaddingType;
+                Volatile.Write(ref header[0], aligned);
+                _memory.IncrementOwnedInt64(OneToOneRingDescriptor.WriterTornClaimsOffset);
+            }
+
+            position += aligned;
+        }
+    }
+}

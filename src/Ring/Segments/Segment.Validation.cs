@@ -1,0 +1,146 @@
+using System;
+using System.IO;
+using Ring.Layout;
+
+namespace Ring;
+
+public sealed unsafe partial class Segment
+{
+    /// <summary>
+    /// One attempt to open and validate. Returns null (with the reason) while the segment looks half-made: an empty file
+    /// (the creator has not reserved it yet) or a zero magic (the creator has not published the header yet).
+    /// </summary>
+    private static Segment? TryOpenOnce(string name, string path, RingKind kind, int headerLength, out string? notReady)
+    {
+        notReady = null;
+        var info = new FileInfo(path);
+        if (info.LinkTarget is string target)
+        {
+            throw new UnauthorizedAccessException($"Segment '{name}' at '{path}' is a symbolic link to '{target}': Ring does not follow links.");
+        }
+
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"Segment '{name}' does not exist at '{path}'.", path);
+        }
+
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"Cannot open segment '{name}' at '{path}' for reading and writing: permission denied.", e);
+        }
+
+        long fileLength = stream.Length;
+        if (fileLength == 0)
+        {
+            stream.Dispose();
+            notReady = "the file is still empty (its creator has not reserved it; a creator that died leaves it so)";
+            return null;
+        }
+
+        if (fileLength < SegmentHeaderDescriptor.Length)
+        {
+            stream.Dispose();
+            throw new RingFormatException(
+                $"Segment '{name}' at '{path}' is not a Ring segment: the file is {fileLength} bytes, shorter than the {SegmentHeaderDescriptor.Length}-byte header.");
+        }
+
+        Segment segment = Map(name, path, stream, fileLength);
+        try
+        {
+            ulong magic = segment.Memory.ReadUInt64Acquire(SegmentHeaderDescriptor.MagicOffset);
+            if (magic == 0)
+            {
+                int creator = segment.CreatorProcessId;
+                notReady = creator == 0
+                    ? "its header is not published (magic 0) and names no creator; it may not be a Ring segment"
+                    : $"its header is not published (magic 0); creator pid {creator} is {(ProcessLiveness.IsAlive(creator, segment.CreatorStartTime) ? "alive" : "dead")}";
+                segment.Dispose();
+                return null;
+            }
+
+            segment.Validate(magic, kind, headerLength, fileLength);
+            return segment;
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
+    }
+
+    private static Segment? TryOpenOnce(string name, string path, RingKind kind, out string? notReady) =>
+        TryOpenOnce(name, path, kind, ExpectedHeaderLength(kind), out notReady);
+
+    private static int ExpectedHeaderLength(RingKind kind) => kind switch
+    {
+        RingKind.OneToOne => OneToOneRingDescriptor.DataOffset,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Ring kind {(int)kind} is not known to this library."),
+    };
+
+    /// <summary>Checks every header field against the rules and the file's real size; the data region is not touched.</summary>
+    private void Validate(ulong magic, RingKind kind, int expectedHeaderLength, long fileLength)
+    {
+        SharedMemory m = Memory;
+        string who = $"Segment '{Name}' at '{Path}'";
+        if (magic != SegmentHeaderDescriptor.Magic)
+        {
+            throw new RingFormatException($"{who} is not a Ring segment: its magic is 0x{magic:X16}, expected 0x{SegmentHeaderDescriptor.Magic:X16} (\"RINGSEG1\").");
+        }
+
+        int version = m.ReadInt32Plain(SegmentHeaderDescriptor.LayoutVersionOffset);
+        if (version != SegmentHeaderDescriptor.CurrentLayoutVersion)
+        {
+            throw new RingFormatException($"{who} has layout version {version}; this library reads layout version {SegmentHeaderDescriptor.CurrentLayoutVersion}.");
+        }
+
+        uint stored = (uint)m.ReadInt32Plain(SegmentHeaderDescriptor.ChecksumOffset);
+        uint computed = SegmentHeaderDescriptor.ComputeChecksum(new ReadOnlySpan<byte>(m.Pointer, SegmentHeaderDescriptor.Length));
+        if (stored != computed)
+        {
+            throw new RingFormatException($"{who} has a corrupt header: its checksum is 0x{stored:X8} but its bytes give 0x{computed:X8}.");
+        }
+
+        int actualKind = m.ReadInt32Plain(SegmentHeaderDescriptor.KindOffset);
+        if (actualKind != (int)kind)
+        {
+            string actualName = Enum.IsDefined((RingKind)actualKind) ? ((RingKind)actualKind).ToString() : "unknown";
+            throw new RingFormatException($"{who} holds a ring of kind {actualName} ({actualKind}), but kind {kind} ({(int)kind}) was asked for.");
+        }
+
+        int headerLength = m.ReadInt32Plain(SegmentHeaderDescriptor.HeaderLengthOffset);
+        if (headerLength != expectedHeaderLength)
+        {
+            throw new RingFormatException($"{who} has header length {headerLength}; kind {kind} has a header of {expectedHeaderLength} bytes.");
+        }
+
+        long capacity = m.ReadInt64Plain(SegmentHeaderDescriptor.CapacityOffset);
+        if (capacity < SegmentHeaderDescriptor.MinCapacity || capacity > SegmentHeaderDescriptor.MaxCapacity || (capacity & (capacity - 1)) != 0)
+        {
+            throw new RingFormatException(
+                $"{who} has capacity {capacity}: it must be a power of two between {SegmentHeaderDescriptor.MinCapacity} and {SegmentHeaderDescriptor.MaxCapacity} bytes.");
+        }
+
+        int maxMessageLength = m.ReadInt32Plain(SegmentHeaderDescriptor.MaxMessageLengthOffset);
+        int limit = FrameDescriptor.MaxMessageLengthFor(capacity);
+        if (maxMessageLength < 1 || maxMessageLength > limit)
+        {
+            throw new RingFormatException($"{who} has maximum message length {maxMessageLength}: for capacity {capacity} it must be between 1 and {limit}.");
+        }
+
+        long total = m.ReadInt64Plain(SegmentHeaderDescriptor.TotalLengthOffset);
+        if (total != headerLength + capacity)
+        {
+            throw new RingFormatException($"{who} has total length {total}, but header length {headerLength} + capacity {capacity} = {headerLength + capacity}.");
+        }
+
+        if (fileLength != total)
+        {
+            throw new RingFormatException($"{who} is {fileLength} bytes, but its header says {total}: the file was truncated or extended.");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+
+namespace Ring;
+
+/// <summary>What a party waits for: re-read from shared memory on every call.</summary>
+internal interface IWaitCondition
+{
+    /// <summary>True when the wait is over (the awaited state holds, or the ring was disposed in this process).</summary>
+    bool IsSatisfied();
+
+    /// <summary>True when the process this party depends on is known to be dead (slow: reads /proc).</summary>
+    bool IsPeerGone();
+}
+
+internal enum WaitOutcome
+{
+    Satisfied,
+    TimedOut,
+    PeerGone,
+}
+
+/// <summary>The waiting settings of one ring object, resolved from <see cref="RingOptions"/>.</summary>
+internal readonly struct WaitPolicy
+{
+    internal WaitPolicy(RingOptions options)
+    {
+        // Without futexes the sleeping strategies degrade to polling naps.
+        Strategy = !FutexSite.IsFutexSupported && options.WaitStrategy is WaitStrategy.Hybrid or WaitStrategy.Blocking
+            ? WaitStrategy.Polling
+            : options.WaitStrategy;
+        SpinTicks = Strategy == WaitStrategy.Blocking ? 0 : WaitLoop.ToTicks(options.SpinDuration);
+        LivenessTicks = WaitLoop.ToTicks(options.LivenessCheckInterval);
+    }
+
+    internal WaitStrategy Strategy { get; }
+
+    internal long SpinTicks { get; }
+
+    internal long LivenessTicks { get; }
+}
+
+/// <summary>
+/// Spin, then yield, then sleep on a futex, re-checking the condition between every step. Every phase is bounded: a
+/// spin gives way to yields, a busy spin yields every few thousand iterations, and a sleep never outlasts the liveness
+/// interval, so timeouts, cancellation and a dead peer are always noticed.
+/// </summary>
+internal static unsafe class WaitLoop
+{
+    private const int MaxYields = 8;
+    private const int BusySpinYieldMask = 4095;
+
+    internal static long ToTicks(TimeSpan span) =>
+        span == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)(span.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
+
+    /// <summary>The Stopwatch timestamp at which a wait of <paramref name="timeout"/> from now ends (long.MaxValue: never).</summary>
+    internal static long Deadline(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+
+        if (timeout < TimeSpan.Zero)
+        {
+            ThrowHelper.ThrowTimeoutOutOfRange(timeout);
+        }
+
+        long ticks = ToTicks(timeout);
+        long now = Stopwatch.GetTimestamp();
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + ticks;
+    }
+
+    internal static WaitOutcome Wait<TCondition>(ref TCondition condition, in WaitPolicy policy, FutexSite site, long deadline, CancellationToken cancellationToken)
+        where TCondition : struct, IWaitCondition
+    {
+        long start = Stopwatch.GetTimestamp();
+        long spinUntil = policy.Strategy == WaitStrategy.BusySpin ? long.MaxValue : start + policy.SpinTicks;
+        long nextLiveness = start + policy.LivenessTicks;
+        int spins = 0;
+        int yields = 0;
+        CancellationTokenRegistration registration = default;
+        try
+        {
+            while (true)
+            {
+                if (condition.IsSatisfied())
+                {
+                    return WaitOutcome.Satisfied;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                long now = Stopwatch.GetTimestamp();
+                if (now >= deadline)
+                {
+                    return WaitOutcome.TimedOut;
+                }
+
+                if (now >= nextLiveness)
+                {
+                    nextLiveness = now + policy.LivenessTicks;
+                    if (condition.IsPeerGone())
+                    {
+                        return condition.IsSatisfied() ? WaitOutcome.Satisfied : WaitOutcome.PeerGone;
+                    }
+                }
+
+                if (now < spinUntil)
+                {
+                    Thread.SpinWait(1);
+                    if ((++spins & BusySpinYieldMask) == 0)
+                    {
+                        Thread.Yield();
+                    }
+
+                    continue;
+                }
+
+                if (yields < MaxYields && policy.Strategy != WaitStrategy.Blocking)
+                {
+                    yields++;
+                    Thread.Yield();
+                    continue;
+                }
+
+                if (policy.Strategy == WaitStrategy.Polling)
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+
+                if (cancellationToken.CanBeCanceled && registration == default)
+                {
+                    // Cancellation bumps the signal and wakes the futex, so a sleeper notices at once.
+                    registration = cancellationToken.UnsafeRegister(static s => ((FutexSite)s!).Interrupt(), site);
+                }
+
+                long sleepTicks = Math.Min(deadline, nextLiveness) - now;
+                if (Sleep(ref condition, site, sleepTicks))
+                {
+                    return WaitOutcome.Satisfied;
+                }
+            }
+        }
+        finally
+        {
+            registration.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The sleeping half of the wake-up protocol. Returns true if the condition held after announcing the sleep.
+    /// <para>
+    /// Why no wake-up is lost. The waker runs: (W1) publish (store the frame or position), (W2) fence, (W3) load
+    /// sleepers, and if non-zero (W4) increment the signal, (W5) FUTEX_WAKE. The sleeper runs: (S1) increment sleepers,
+    /// (S2) fence, (S3) load signal = v, (S4) re-check the condition, (S5) FUTEX_WAIT(signal, v). W2 and S2 together
+    /// are a full fence between each side's store and its later load (Dekker), so W3 sees S1 or S4 sees W1 (or both):
+    /// </para>
+    /// <list type="bullet">
+    /// <item>S4 sees W1: the sleeper does not sleep.</item>
+    /// <item>W3 sees S1: the waker does W4 then W5. If W4 precedes S3 in the signal's order, S3 reads the new value,
+    /// and because W4 is a full fence after W1, S4 sees W1. If W4 follows S3, the kernel compares the signal with v
+    /// atomically against wakers at S5: FUTEX_WAIT either returns EAGAIN (W4 came first) or queues the sleeper before
+    /// W5 runs, and W5 wakes it.</item>
+    /// </list>
+    /// <para>
+    /// W2 is <see cref="AsymmetricFence.Light"/> (a compiler barrier when membarrier is registered, else a full fence)
+    /// and S2 is <see cref="AsymmetricFence.Heavy"/> (membarrier): the heavy barrier forces a full barrier on the
+    /// waker's CPU at some point P of its program; if W1 precedes P it is visible to S4, and if it follows P, so does
+    /// W3, which then sees S1.
+    /// </para>
+    /// </summary>
+    private static bool Sleep<TCondition>(ref TCondition condition, FutexSite site, long sleepTicks)
+        where TCondition : struct, IWaitCondition
+    {
+        Interlocked.Increment(ref *site.Sleepers);
+        try
+        {
+            AsymmetricFence.Heavy();
+            int seen = Volatile.Read(ref *site.Signal);
+            if (condition.IsSatisfied())
+            {
+                return true;
+            }
+
+            Volatile.Write(ref *site.SleepCounter, *site.SleepCounter + 1);
+            long nanoseconds = sleepTicks >= long.MaxValue / 1000 ? 1_000_000_000L : (long)(sleepTicks * (1_000_000_000.0 / Stopwatch.Frequency));
+            Interop.Sys.FutexWait(site.Signal, seen, Math.Max(nanoseconds, 1000));
+            return false;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref *site.Sleepers);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Linq;
+
+namespace Ring.Bench;
+
+/// <summary>
+/// Cross-process benchmark of Ring against pipes, Unix domain sockets and a bare shared-memory floor. Each cell starts
+/// a copy of this program as the child (<c>--child ...</c>, hidden) and measures from the parent.
+/// </summary>
+public static class Program
+{
+    private const int UsageError = 2;
+
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == ChildArgs.Flag)
+        {
+            return ChildSide.RunChild(args.AsSpan(1));
+        }
+
+        var transports = new Option<string[]>("--transports", "-t")
+        {
+            Description = $"Transports, comma-separated: {string.Join(", ", Names.Transports)} (default: all).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var scenarios = new Option<string[]>("--scenarios", "-s")
+        {
+            Description = $"Scenarios, comma-separated: {string.Join(", ", Names.Scenarios)} (default: all).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var sizes = new Option<string[]>("--sizes")
+        {
+            Description = "Message sizes, comma-separated, e.g. 32,1K,64K (default). At least 16 bytes, at most 4M.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var count = new Option<long?>("--count", "-n")
+        {
+            Description = "Measured messages (round trips for pingpong) per cell. With --count alone, cells are count-bound.",
+        };
+        var duration = new Option<string?>("--duration", "-d")
+        {
+            Description = "Measured time per cell, e.g. 2s or 500ms. With --duration alone, cells are time-bound.",
+        };
+        var warmup = new Option<string?>("--warmup")
+        {
+            Description = "Warm-up time of pingpong and throughput cells (default 0.25s).",
+        };
+        var cellTimeout = new Option<string?>("--cell-timeout")
+        {
+            Description = "Kill a cell's child and fail the cell after this long (default: 20 s plus three times its expected time).",
+        };
+        var json = new Option<string?>("--json")
+        {
+            Description = "Also write the results to this file as a JSON array.",
+        };
+        var markdown = new Option<string?>("--markdown")
+        {
+            Description = "Also write the Markdown table to this file.",
+        };
+        var quick = new Option<bool>("--quick")
+        {
+            Description = "Tiny counts and durations: a smoke run whose numbers mean little.",
+        };
+
+        var root = new RootCommand("Ring cross-process benchmark: ping-pong latency, throughput and idle wake-up of Ring against pipes, Unix sockets and a bare shared-memory floor.")
+        {
+            transports, scenarios, sizes, count, duration, warmup, cellTimeout, json, markdown, quick,
+        };
+
+        root.SetAction(result =>
+        {
+            var errors = new List<string>();
+            List<TransportKind> t = ParseList<TransportKind>(result.GetValue(transports), Names.Transports, "transport", errors, name => Names.TryParseTransport(name, out TransportKind v) ? v : (TransportKind?)null);
+            List<ScenarioKind> s = ParseList<ScenarioKind>(result.GetValue(scenarios), Names.Scenarios, "scenario", errors, name => Names.TryParseScenario(name, out ScenarioKind v) ? v : (ScenarioKind?)null);
+            List<int> z = ParseSizes(result.GetValue(sizes), errors);
+            double? d = ParseSeconds(result.GetValue(duration), "--duration", errors);
+            double? w = ParseSeconds(result.GetValue(warmup), "--warmup", errors);
+            double? c = ParseSeconds(result.GetValue(cellTimeout), "--cell-timeout", errors);
+            long? n = result.GetValue(count);
+            if (n is <= 0)
+            {
+                errors.Add($"--count {n} is invalid: it must be at least 1.");
+            }
+
+            if (errors.Count > 0)
+            {
+                foreach (string error in errors)
+                {
+                    Console.Error.WriteLine($"error: {error}");
+                }
+
+                return UsageError;
+            }
+
+            var settings = new BenchSettings(t, s, z, result.GetValue(quick), n, d, w, c, result.GetValue(json), result.GetValue(markdown));
+            return Runner.Run(settings);
+        });
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (ParseError error in parsed.Errors)
+            {
+                Console.Error.WriteLine($"error: {error.Message}");
+            }
+
+            Console.Error.WriteLine("Try --help.");
+            return UsageError;
+        }
+
+        return parsed.Invoke();
+    }
+
+    private static IEnumerable<string> SplitList(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static List<T> ParseList<T>(string[]? values, string[] valid, string what, List<string> errors, Func<string, T?> parse)
+        where T : struct, Enum
+    {
+        var list = new List<T>();
+        foreach (string name in SplitList(values))
+        {
+            if (parse(name) is T value)
+            {
+                if (!list.Contains(value))
+                {
+                    list.Add(value);
+                }
+            }
+            else
+            {
+                errors.Add($"unknown {what} '{name}'. Valid {what}s: {string.Join(", ", valid)}.");
+            }
+        }
+
+        if (list.Count == 0 && errors.Count == 0)
+        {
+            // Not given: all of them.
+            list.AddRange(Enum.GetValues<T>());
+        }
+
+        // Table order, whatever the order given.
+        list.Sort();
+        return list;
+    }
+
+    private static List<int> ParseSizes(string[]? values, List<string> errors)
+    {
+        var list = new List<int>();
+        foreach (string text in SplitList(values))
+        {
+            if (!Units.TryParseSize(text, out int size) || size < Payload.MinimumSize || size > BenchSettings.MaxSize)
+            {
+                errors.Add($"size '{text}' is invalid: give bytes from {Payload.MinimumSize} to 4M, e.g. 32, 1K, 64K.");
+            }
+            else if (!list.Contains(size))
+            {
+                list.Add(size);
+            }
+        }
+
+        if (list.Count == 0 && errors.Count == 0)
+        {
+            list.AddRange(BenchSettings.DefaultSizes);
+        }
+
+        list.Sort();
+        return list;
+    }
+
+    private static double? ParseSeconds(string? text, string option, List<string> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (Units.TryParseSeconds(text, out double seconds))
+        {
+            return seconds;
+        }
+
+        errors.Add($"{option} '{text}' is invalid: give a positive time such as 2s, 500ms or 1.5 (seconds).");
+        return null;
+    }
+}

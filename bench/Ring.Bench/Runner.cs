@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace Ring.Bench;
+
+/// <summary>Runs the cells one after the other (never two at once: the machine may have two cores) and reports.</summary>
+internal static class Runner
+{
+    private const int Cancelled = 130;
+
+    internal static int Run(BenchSettings settings)
+    {
+        var cells = new List<CellSpec>();
+        foreach (TransportKind transport in settings.Transports)
+        {
+            foreach (ScenarioKind scenario in settings.Scenarios)
+            {
+                foreach (int size in settings.Sizes)
+                {
+                    cells.Add(new CellSpec(transport, scenario, size, settings.PlanFor(scenario, size)));
+                }
+            }
+        }
+
+        // Ctrl+C or SIGTERM: stop after the current cell, whose child is killed; finally blocks remove what it made.
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+        MachineInfo machine = MachineInfo.Collect();
+        Console.Error.WriteLine($"Ring.Bench: {cells.Count} cells on {machine.Cpu}, {machine.Cores} cores. {settings.Describe()}");
+        var results = new List<CellResult>();
+        long runStart = Stopwatch.GetTimestamp();
+        for (int i = 0; i < cells.Count && !Watchdog.IsCancelled; i++)
+        {
+            CellSpec cell = cells[i];
+
+            // Start each cell with a clean heap so that no collection lands in a measurement.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long start = Stopwatch.GetTimestamp();
+            CellResult result = RunCell(cell, i);
+            results.Add(result);
+            string elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+            Console.Error.WriteLine($"[{i + 1}/{cells.Count}] {cell}: {(result.Failed ? "FAILED: " + result.Error : Report.Summary(result))} ({elapsed} s)");
+        }
+
+        Console.Error.WriteLine($"Done in {Stopwatch.GetElapsedTime(runStart).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
+        string markdown = Report.Markdown(results, machine, settings);
+        Console.Out.Write(markdown);
+        if (settings.MarkdownPath is not null)
+        {
+            File.WriteAllText(settings.MarkdownPath, markdown);
+        }
+
+        if (settings.JsonPath is not null)
+        {
+            File.WriteAllText(settings.JsonPath, Report.Json(results));
+        }
+
+        if (Watchdog.IsCancelled)
+        {
+            return Cancelled;
+        }
+
+        return results.Exists(r => r.Failed) ? 1 : 0;
+    }
+
+    private static void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine($"{context.Signal}: stopping after the current cell.");
+        Watchdog.Cancel();
+        ChildHandle.KillCurrent();
+    }
+
+    private static CellResult RunCell(CellSpec spec, int index)
+    {
+        string resource = string.Create(CultureInfo.InvariantCulture, $"ring-bench-{Environment.ProcessId}-{index}");
+        Watchdog.Arm(spec.Plan.TimeoutTicks);
+        try
+        {
+            return spec.Transport switch
+            {
+                TransportKind.Pipe => StreamTransport.RunPipeParent(spec, resource),
+                TransportKind.Uds => StreamTransport.RunUdsParent(spec, resource),
+                TransportKind.ShmFloor => ShmFloorTransport.RunParent(spec, resource),
+                _ => RingTransport.RunParent(spec, resource),
+            };
+        }
+        catch (Exception e)
+        {
+            // Setup failed before a child could tell its side.
+            return ParentSide.Failed(spec, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+}

@@ -73,6 +73,7 @@ internal sealed class ChildHandle : IDisposable
     private readonly ManualResetEventSlim _readyOrExited = new();
     private readonly StringBuilder _stderr = new();
     private readonly Timer _killer;
+    private readonly long _timeoutMs;
     private volatile bool _ready;
     private volatile bool _killedByTimer;
     private bool _started;
@@ -80,9 +81,9 @@ internal sealed class ChildHandle : IDisposable
     private ChildHandle(Process process, long timeoutTicks)
     {
         _process = process;
-        long ms = timeoutTicks / Math.Max(1, Stopwatch.Frequency / 1000);
+        _timeoutMs = Math.Clamp(timeoutTicks / Math.Max(1, Stopwatch.Frequency / 1000), 1, int.MaxValue - 1);
         _killer = new Timer(static s => ((ChildHandle)s!).OnTimeout(), this, Timeout.Infinite, Timeout.Infinite);
-        _killer.Change(Math.Clamp(ms, 1, int.MaxValue - 1), Timeout.Infinite);
+        _killer.Change(_timeoutMs, Timeout.Infinite);
     }
 
     internal Stream StandardInput => _process.StandardInput.BaseStream;
@@ -183,8 +184,15 @@ internal sealed class ChildHandle : IDisposable
     {
         Kill();
         _process.WaitForExit(5000);
-        string what = _killedByTimer ? "timed out, child killed" : e is ChildFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-        return e is ChildFailedException ? what : what + StderrSuffix();
+        if (e is ChildFailedException)
+        {
+            return e.Message;
+        }
+
+        string what = _killedByTimer
+            ? string.Create(CultureInfo.InvariantCulture, $"timed out after {_timeoutMs / 1000.0:0.#} s, child killed")
+            : e is TimeoutException ? "timed out: " + e.Message : $"{e.GetType().Name}: {e.Message}";
+        return $"{what} (child {ExitDescription()}){StderrSuffix()}";
     }
 
     internal void Kill()
@@ -249,8 +257,16 @@ internal sealed class ChildHandle : IDisposable
         }
     }
 
-    private string ExitDescription() =>
-        _process.HasExited ? string.Create(CultureInfo.InvariantCulture, $"exit code {_process.ExitCode}") : "still running";
+    private string ExitDescription()
+    {
+        if (!_process.HasExited)
+        {
+            return "still running";
+        }
+
+        int code = _process.ExitCode;
+        return code > 128 ? string.Create(CultureInfo.InvariantCulture, $"killed by signal {code - 128}") : string.Create(CultureInfo.InvariantCulture, $"exit code {code}");
+    }
 
     private string StderrSuffix()
     {

@@ -313,7 +313,8 @@ internal static class Drivers
     {
         if (length != reply.Length || (length >= 8 && System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(reply) != sequence))
         {
-            throw new InvalidDataException($"echo {sequence} is corrupt: length {length} (expected {reply.Length})");
+            string seen = length >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(reply).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
+            throw new InvalidDataException($"echo {sequence} is corrupt: length {length} (expected {reply.Length}), sequence {seen}");
         }
     }
 

@@ -30,6 +30,7 @@ internal static class Runner
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
+        Cleanup.RemoveStale();
         MachineInfo machine = MachineInfo.Collect();
         Console.Error.WriteLine($"Ring.Bench: {cells.Count} cells on {machine.Cpu}, {machine.Cores} cores. {settings.Describe()}");
         var results = new List<CellResult>();
@@ -79,7 +80,7 @@ internal static class Runner
 
     private static CellResult RunCell(CellSpec spec, int index)
     {
-        string resource = string.Create(CultureInfo.InvariantCulture, $"ring-bench-{Environment.ProcessId}-{index}");
+        string resource = string.Create(CultureInfo.InvariantCulture, $"{Cleanup.Prefix}{Environment.ProcessId}-{index}");
         Watchdog.Arm(spec.Plan.TimeoutTicks);
         try
         {

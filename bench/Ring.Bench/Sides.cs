@@ -42,6 +42,7 @@ internal static class ChildSide
     {
         CellSpec spec = args.Spec;
         SignalReady();
+        InjectFault();
         switch (spec.Scenario)
         {
             case ScenarioKind.PingPong:
@@ -55,6 +56,24 @@ internal static class ChildSide
                 break;
             default:
                 Drivers.SendIdle(ref channel, spec.MessageSize, spec.Plan);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Test hook for the harness's own robustness: RING_BENCH_CHILD_FAULT=hang makes every child hang after READY,
+    /// =exit makes it exit with code 42; the parent must fail the cell, clean up and go on.
+    /// </summary>
+    private static void InjectFault()
+    {
+        switch (Environment.GetEnvironmentVariable("RING_BENCH_CHILD_FAULT"))
+        {
+            case "hang":
+                System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite);
+                break;
+            case "exit":
+                Console.Error.WriteLine("RING_BENCH_CHILD_FAULT=exit: exiting with code 42");
+                Environment.Exit(42);
                 break;
         }
     }

@@ -58,7 +58,8 @@ internal static class Report
         }
 
         sb.AppendLine();
-        sb.AppendLine("MB = 10^6 bytes of payload. pingpong: round-trip time; idle-wakeup: one-way latency (receive time − send timestamp) with 1 ms between messages, cpu% = the receiver's CPU time / wall time.");
+        sb.AppendLine("pingpong: round-trip time. throughput: one message per call; throughput-batch: each transport's batched path (ring and shm-floor readers check payloads in place, without copying). " +
+            "idle-wakeup: one-way latency (receive time − send timestamp), 1 ms between messages; cpu% = receiver process CPU time / wall time. MB = 10^6 payload bytes.");
         return sb.ToString();
     }
 

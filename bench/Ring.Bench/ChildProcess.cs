@@ -154,7 +154,7 @@ internal sealed class ChildHandle : IDisposable
 
         if (!_ready)
         {
-            _process.WaitForExit(5000);
+            WaitForExitAndOutput();
             throw new ChildFailedException($"child exited before it was ready ({ExitDescription()}){StderrSuffix()}");
         }
     }
@@ -183,7 +183,7 @@ internal sealed class ChildHandle : IDisposable
     internal string Describe(Exception e)
     {
         Kill();
-        _process.WaitForExit(5000);
+        WaitForExitAndOutput();
         if (e is ChildFailedException)
         {
             return e.Message;
@@ -221,11 +221,20 @@ internal sealed class ChildHandle : IDisposable
         if (_started)
         {
             Kill();
-            _process.WaitForExit(5000);
+            WaitForExitAndOutput();
         }
 
         _process.Dispose();
         _readyOrExited.Dispose();
+    }
+
+    /// <summary>Waits (bounded) for the exit, then for the end of its stderr so that the report has all of it.</summary>
+    private void WaitForExitAndOutput()
+    {
+        if (_process.WaitForExit(5000))
+        {
+            _process.WaitForExit();
+        }
     }
 
     private void OnTimeout()

@@ -49,7 +49,7 @@ internal static class Drivers
 
         // Warm-up: both processes reach their steady state (tiered JIT, caches); not recorded.
         long warmupEnd = AddTicks(Stopwatch.GetTimestamp(), plan.WarmupTicks);
-        while (sequence < plan.WarmupCount || Stopwatch.GetTimestamp() < warmupEnd)
+        while (sequence < lap + plan.WarmupCount || Stopwatch.GetTimestamp() < warmupEnd)
         {
             Payload.Stamp(message, sequence);
             channel.Send(message);

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ring.Layout;
 
 namespace Ring.Bench;
@@ -68,14 +69,14 @@ internal static class RingTransport
 }
 
 /// <summary>
-/// One side of a ring transport. Blocking calls wait with the ring's strategy, in slices of <see cref="Poll"/> so that
+/// One side of a ring transport. Blocking calls wait with the ring's strategy, in slices of <see cref="s_poll"/> so that
 /// the watchdog is checked; the batched paths are the zero-copy ones (TryClaim/Commit, batch Read with a handler),
 /// falling back to one blocking call when the ring is full or empty so that waiting still follows the strategy.
 /// </summary>
 internal readonly struct RingChannel : IChannel
 {
     private const int BatchLimit = 1024;
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(100);
 
     private readonly OneToOneRing? _tx;
     private readonly OneToOneRing? _rx;
@@ -90,31 +91,16 @@ internal readonly struct RingChannel : IChannel
 
     public void Send(ReadOnlySpan<byte> message)
     {
-        var waiter = default(Waiter);
-        while (!_tx!.TryWrite(message, 0, Poll))
+        if (!_tx!.TryWrite(message))
         {
-            waiter.AfterSleep();
+            SendWaiting(message);
         }
     }
 
     public int Receive(Span<byte> destination)
     {
-        var waiter = default(Waiter);
-        while (true)
-        {
-            switch (_rx!.Read(destination, out RingMessage message, Poll))
-            {
-                case ReadStatus.Message:
-                    return message.Length;
-                case ReadStatus.Completed:
-                    return -1;
-                case ReadStatus.WriterDied:
-                    throw new IOException("the writer process died without completing the ring");
-                default:
-                    waiter.AfterSleep();
-                    break;
-            }
-        }
+        // TryRead first; when it finds nothing, the blocking Read waits the strategy's way (spin, spin-yield-sleep, sleep).
+        return _rx!.TryRead(destination, out RingMessage message) ? message.Length : ReceiveWaiting(destination);
     }
 
     public void SendBatch(ReadOnlySpan<byte> template, long firstSequence, int count)
@@ -134,7 +120,7 @@ internal readonly struct RingChannel : IChannel
                 Span<byte> message = _scratch.AsSpan(0, template.Length);
                 template.CopyTo(message);
                 Payload.Stamp(message, firstSequence + i);
-                Send(message);
+                SendWaiting(message);
             }
         }
     }
@@ -147,7 +133,7 @@ internal readonly struct RingChannel : IChannel
             return count;
         }
 
-        int length = Receive(_scratch);
+        int length = ReceiveWaiting(_scratch);
         if (length < 0)
         {
             return -1;
@@ -158,6 +144,37 @@ internal readonly struct RingChannel : IChannel
     }
 
     public void SendEnd() => _tx!.Complete();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SendWaiting(ReadOnlySpan<byte> message)
+    {
+        var waiter = default(Waiter);
+        while (!_tx!.TryWrite(message, 0, s_poll))
+        {
+            waiter.AfterSleep();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReceiveWaiting(Span<byte> destination)
+    {
+        var waiter = default(Waiter);
+        while (true)
+        {
+            switch (_rx!.Read(destination, out RingMessage message, s_poll))
+            {
+                case ReadStatus.Message:
+                    return message.Length;
+                case ReadStatus.Completed:
+                    return -1;
+                case ReadStatus.WriterDied:
+                    throw new IOException("the writer process died without completing the ring");
+                default:
+                    waiter.AfterSleep();
+                    break;
+            }
+        }
+    }
 
     /// <summary>One lap of the ring less one frame: fits from a fresh start without wrapping or waiting.</summary>
     public int LapLength

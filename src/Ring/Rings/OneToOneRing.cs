@@ -203,6 +203,9 @@ public sealed unsafe partial class OneToOneRing : IDisposable
         }
     }
 
+    /// <summary>The underlying segment (tests and tools inspect it).</summary>
+    internal Segment Segment => _segment;
+
     private void ThrowIfDisposed()
     {
         if (_disposed)

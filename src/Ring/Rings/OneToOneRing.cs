@@ -85,6 +85,12 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     /// <summary>Largest payload a message may have; longer messages are refused, never truncated.</summary>
     public int MaxMessageLength => _maxMessageLength;
 
+    /// <summary>Pid of the process that created the segment.</summary>
+    public int CreatorProcessId => _segment.CreatorProcessId;
+
+    /// <summary>When the segment was created.</summary>
+    public DateTimeOffset CreatedAt => _segment.CreatedAt;
+
     /// <summary>True once the writer has completed the ring (messages may still be waiting to be read).</summary>
     public bool IsWriterCompleted => _memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0;
 
@@ -135,7 +141,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
 
     /// <summary>
     /// Detaches this process from the roles it took and unmaps the segment (the file stays: see
-    /// <see cref="Segment.Remove"/>). A writer that disposes without <see cref="Complete"/> leaves the ring open for a
+    /// <see cref="RingSegment.Remove"/>). A writer that disposes without <see cref="Complete"/> leaves the ring open for a
     /// later writer. Pending asynchronous waits end with <see cref="ObjectDisposedException"/>; do not dispose while
     /// another thread is inside a synchronous operation on this object.
     /// </summary>

@@ -148,17 +148,17 @@ public class CrossProcessTests
     public void WriterBlockedOnAFullRingLearnsThatTheReaderDied()
     {
         using var seg = new TestSegment();
-        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 24, strategy: WaitStrategy.Blocking));
+        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 16, strategy: WaitStrategy.Blocking));
         using var reader = Peer.Start("attach-reader", seg.Name);
         reader.WaitForLine("attached", Long);
-        Assert.True(writer.TryWrite(new byte[24]));
-        Assert.True(writer.TryWrite(new byte[24]));
+        Assert.True(writer.TryWrite(new byte[16]));
+        Assert.True(writer.TryWrite(new byte[16]));
         Task.Run(() =>
         {
             System.Threading.Thread.Sleep(200);
             reader.Kill();
         });
-        var e = Assert.Throws<RingPeerDeadException>(() => writer.TryWrite(new byte[24], 0, Long));
+        var e = Assert.Throws<RingPeerDeadException>(() => writer.TryWrite(new byte[16], 0, Long));
         Assert.Equal(reader.ProcessId, e.ProcessId);
     }
 

@@ -181,15 +181,35 @@ public class ContractTests
     public async Task BlockedWriterIsWokenWhenTheReaderFreesSpace(WaitStrategy strategy)
     {
         using var seg = new TestSegment();
-        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 24, strategy: strategy));
+        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 16, strategy: strategy));
         using var reader = OneToOneRing.Open(seg.Name, seg.Options(strategy: strategy));
-        Assert.True(writer.TryWrite(new byte[24]));
-        Assert.True(writer.TryWrite(new byte[24]));
-        Assert.False(writer.TryWrite(new byte[24], 0, TimeSpan.FromMilliseconds(20)));
-        Task<bool> write = Task.Factory.StartNew(() => writer.TryWrite(new byte[24], 1, Long), TaskCreationOptions.LongRunning);
+        // Two frames of 24 bytes and the zero word after them fill 56 of the 64 bytes: a third does not fit.
+        Assert.True(writer.TryWrite(new byte[16]));
+        Assert.True(writer.TryWrite(new byte[16]));
+        Assert.False(writer.TryWrite(new byte[16], 0, TimeSpan.FromMilliseconds(20)));
+        Task<bool> write = Task.Factory.StartNew(() => writer.TryWrite(new byte[16], 1, Long), TaskCreationOptions.LongRunning);
         await Task.Delay(50);
-        Assert.True(reader.TryRead(new byte[24], out _));
+
+        // After one read the frame still does not fit (it would need 16 bytes of padding at the end); after two it does.
+        Assert.True(reader.TryRead(new byte[16], out _));
+        Assert.True(reader.TryRead(new byte[16], out _));
         Assert.True(await write.WaitAsync(Long));
+    }
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public async Task DisposeReleasesAThreadBlockedInTheRing(WaitStrategy strategy)
+    {
+        using var seg = new TestSegment();
+        using var writer = OneToOneRing.Create(seg.Name, seg.Options(strategy: strategy));
+        var reader = OneToOneRing.Open(seg.Name, seg.Options(strategy: strategy));
+        reader.TryRead(new byte[8], out _);
+        Task<ReadStatus> read = Task.Factory.StartNew(() => reader.Read(new byte[8], out _, Long), TaskCreationOptions.LongRunning);
+        await Task.Delay(50);
+        reader.Dispose(); // must neither crash the process nor leave the thread blocked
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => read.WaitAsync(Long));
+        Assert.Throws<ObjectDisposedException>(() => reader.TryRead(new byte[8], out _));
+        Assert.Throws<ObjectDisposedException>(() => reader.GetStatistics());
     }
 
     [Fact]
@@ -226,13 +246,14 @@ public class ContractTests
     public async Task AsyncWriteWaitsForSpace()
     {
         using var seg = new TestSegment();
-        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 24));
+        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 16));
         using var reader = OneToOneRing.Open(seg.Name, seg.Options());
-        await writer.WriteAsync(new byte[24]);
-        await writer.WriteAsync(new byte[24]);
-        ValueTask write = writer.WriteAsync(new byte[24], 2);
+        await writer.WriteAsync(new byte[16]).AsTask().WaitAsync(Long);
+        await writer.WriteAsync(new byte[16]).AsTask().WaitAsync(Long);
+        ValueTask write = writer.WriteAsync(new byte[16], 2);
         Assert.False(write.IsCompleted);
-        Assert.True(reader.TryRead(new byte[24], out _));
+        Assert.True(reader.TryRead(new byte[16], out _));
+        Assert.True(reader.TryRead(new byte[16], out _));
         await write.AsTask().WaitAsync(Long);
         Assert.Equal(2, writer.GetStatistics().MessagesWritten - 1);
     }

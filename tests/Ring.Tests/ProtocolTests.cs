@@ -74,9 +74,13 @@ public class ProtocolTests
         Assert.Equal(32, I64(File.ReadAllBytes(seg.Path), OneToOneRingDescriptor.HeadOffset));
         Assert.False(ring.TryRead(buffer, out _));
 
-        // 4. Fill to the end exactly: a 24-byte message (frame 32) at index 32; tail 64.
+        // 4. Fill to the end exactly: a 24-byte message (frame 32) at index 32; tail 64. The writer zeroes the length
+        //    word after the frame, here at index 0 (the first message's, long read): the reader stops there.
+        Assert.Equal(11, I32(File.ReadAllBytes(seg.Path), Data + 0));
         Assert.True(ring.TryWrite(new byte[24], 1));
+        Assert.Equal(0, I32(File.ReadAllBytes(seg.Path), Data + 0));
         Assert.True(ring.TryRead(buffer, out m));
+        Assert.False(ring.TryRead(buffer, out _));
         Assert.Equal(64, I64(File.ReadAllBytes(seg.Path), OneToOneRingDescriptor.HeadOffset));
 
         // 5. 8 bytes at index 0 (frame 16), then 24 bytes at index 16 (frame 32): tail 112 (index 48).
@@ -95,6 +99,7 @@ public class ProtocolTests
         Assert.Equal(24, I32(f, Data + 0));
         Assert.Equal(4, I32(f, Data + 4));
         Assert.Equal(sixteen, f.AsSpan(Data + 8, 16).ToArray());
+        Assert.Equal(0, I32(f, Data + 24)); // the zero word after the frame
         Assert.Equal(152, I64(f, OneToOneRingDescriptor.TailOffset));
         Assert.True(ring.TryRead(buffer, out m));
         Assert.Equal(new RingMessage(16, 4), m);
@@ -119,15 +124,21 @@ public class ProtocolTests
     public void FullRingRefusesAndCountsTheStall()
     {
         using var seg = new TestSegment();
-        using var ring = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 24));
-        Assert.True(ring.TryWrite(new byte[24]));
-        Assert.True(ring.TryWrite(new byte[24]));
+        using var ring = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 16));
+
+        // Two 24-byte frames and the zero word after them take 56 of the 64 bytes; a third frame would reach the
+        // oldest unread byte.
+        Assert.True(ring.TryWrite(new byte[16]));
+        Assert.True(ring.TryWrite(new byte[16]));
         Assert.False(ring.TryWrite([1]));
         byte[] f = File.ReadAllBytes(seg.Path);
-        Assert.Equal(64, I64(f, OneToOneRingDescriptor.TailOffset));
+        Assert.Equal(48, I64(f, OneToOneRingDescriptor.TailOffset));
         Assert.Equal(1, I64(f, OneToOneRingDescriptor.FullStallsOffset));
-        Assert.True(ring.TryRead(new byte[24], out _));
-        Assert.True(ring.TryWrite(new byte[24]));
+        Assert.True(ring.TryRead(new byte[16], out _));
+        Assert.False(ring.TryWrite(new byte[16])); // at index 48 it needs 16 bytes of padding too: 48 + 16 + 24 + 8 - 24 > 64
+        Assert.True(ring.TryRead(new byte[16], out _));
+        Assert.True(ring.TryWrite(new byte[16]));
+        Assert.Equal(88, I64(File.ReadAllBytes(seg.Path), OneToOneRingDescriptor.TailOffset));
     }
 
     [Fact]

@@ -31,9 +31,10 @@ namespace Ring.Layout;
 ///    4096   cap  both        data region: frames (FrameDescriptor), capacity a power of two
 /// </code>
 /// Positions are byte counts since creation; a frame at position p lives at data offset <c>p &amp; (capacity - 1)</c>.
-/// Invariants a reader checks before trusting them: 0 &lt;= tail - head &lt;= capacity, both multiples of 8.
-/// The reader reads only below the tail it loaded (acquire), so it never sees a stale frame from a previous lap; the
-/// writer frees space only up to the head it loaded (acquire).
+/// Invariants checked before a head and a tail are used together: 0 &lt;= tail - head &lt;= capacity, both multiples
+/// of 8. The writer keeps the length word just after its newest frame at 0, so the reader, which follows length
+/// words from its head and stops at the first one that is not positive, never needs the tail and never reads a stale
+/// frame of the previous lap; 8 bytes of room are reserved for that word.
 /// </summary>
 public static class OneToOneRingDescriptor
 {

@@ -23,12 +23,6 @@ public sealed unsafe partial class OneToOneRing
         long head = _head;
         while (true)
         {
-            if (head == _cachedTail && !RefreshTail(head))
-            {
-                message = default;
-                return false;
-            }
-
             long index = head & _mask;
             int* header = (int*)(_data + index);
 
@@ -43,9 +37,9 @@ public sealed unsafe partial class OneToOneRing
 
             int type = header[1];
             int aligned = FrameDescriptor.Align(frameLength);
-            if (frameLength < FrameDescriptor.HeaderLength || aligned > _capacity - index || aligned > _cachedTail - head || type < FrameDescriptor.PaddingType)
+            if (frameLength < FrameDescriptor.HeaderLength || aligned > _capacity - index || type < FrameDescriptor.PaddingType)
             {
-                ThrowBadFrame(head, frameLength, type, _cachedTail);
+                ThrowBadFrame(head, frameLength, type);
             }
 
             if (type == FrameDescriptor.PaddingType)
@@ -58,7 +52,7 @@ public sealed unsafe partial class OneToOneRing
             int length = frameLength - FrameDescriptor.HeaderLength;
             if (length > _maxMessageLength)
             {
-                ThrowBadFrame(head, frameLength, type, _cachedTail);
+                ThrowBadFrame(head, frameLength, type);
             }
 
             if (length > destination.Length)
@@ -98,11 +92,6 @@ public sealed unsafe partial class OneToOneRing
         {
             while (count < limit)
             {
-                if (head == _cachedTail && !RefreshTail(head))
-                {
-                    break;
-                }
-
                 long index = head & _mask;
                 int* header = (int*)(_data + index);
                 int frameLength = Volatile.Read(ref header[0]);
@@ -115,10 +104,10 @@ public sealed unsafe partial class OneToOneRing
                 int type = header[1];
                 int aligned = FrameDescriptor.Align(frameLength);
                 int length = frameLength - FrameDescriptor.HeaderLength;
-                if (length < 0 || aligned > _capacity - index || aligned > _cachedTail - head || type < FrameDescriptor.PaddingType ||
+                if (length < 0 || aligned > _capacity - index || type < FrameDescriptor.PaddingType ||
                     (length > _maxMessageLength && type != FrameDescriptor.PaddingType))
                 {
-                    ThrowBadFrame(head, frameLength, type, _cachedTail);
+                    ThrowBadFrame(head, frameLength, type);
                 }
 
                 // Consumed before the handler runs, so a handler that throws does not see the frame again.
@@ -171,21 +160,15 @@ public sealed unsafe partial class OneToOneRing
         }
     }
 
-    private bool RefreshTail(long head)
-    {
-        long tail = _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset);
-        CheckPositions(head, tail, "the reader's load of tail");
-        _cachedTail = tail;
-        return tail != head;
-    }
-
-    /// <summary>A non-positive length below the tail is a claim in progress; its magnitude must still be a sane frame.</summary>
+    /// <summary>0 is the end of the written frames; a negative length is a claim in progress and must still be a sane frame.</summary>
     private void CheckClaimInProgress(long head, int frameLength)
     {
         long index = head & _mask;
-        if (frameLength == 0 || frameLength == int.MinValue || FrameDescriptor.Align(-frameLength) > _capacity - index || -frameLength > _maxMessageLength + FrameDescriptor.HeaderLength)
+        if (frameLength < 0 &&
+            (frameLength == int.MinValue || -frameLength < FrameDescriptor.HeaderLength ||
+             FrameDescriptor.Align(-frameLength) > _capacity - index || -frameLength > _maxMessageLength + FrameDescriptor.HeaderLength))
         {
-            ThrowBadFrame(head, frameLength, ((int*)(_data + index))[1], _cachedTail);
+            ThrowBadFrame(head, frameLength, ((int*)(_data + index))[1]);
         }
     }
 
@@ -196,11 +179,6 @@ public sealed unsafe partial class OneToOneRing
     private bool SkipTornClaimAtHead()
     {
         long head = _head;
-        if (!RefreshTail(head) && head == _cachedTail)
-        {
-            return false;
-        }
-
         long index = head & _mask;
         int* header = (int*)(_data + index);
         int frameLength = Volatile.Read(ref header[0]);
@@ -216,29 +194,25 @@ public sealed unsafe partial class OneToOneRing
         return true;
     }
 
-    /// <summary>True if the frame at head is committed (or padding), re-reading the tail.</summary>
-    private bool HasReadableFrame()
-    {
-        long head = _head;
-        if (head == _cachedTail && !RefreshTail(head))
-        {
-            return false;
-        }
+    /// <summary>The length word of the frame at head: positive committed (or padding), negative in progress, 0 nothing yet.</summary>
+    private int LengthAtHead() => Volatile.Read(ref *(int*)(_data + (_head & _mask)));
 
-        return Volatile.Read(ref *(int*)(_data + (head & _mask))) > 0;
-    }
+    /// <summary>True if the frame at head is committed (or padding).</summary>
+    private bool HasReadableFrame() => LengthAtHead() > 0;
 
-    /// <summary>True if the writer completed the ring and no frame is left below the tail.</summary>
+    /// <summary>
+    /// True if the writer completed the ring and no frame is left. The flag is read first (acquire): every frame the
+    /// writer committed before completing is then visible, so a zero length at head means there is nothing more.
+    /// </summary>
     private bool IsCompletedAndDrained() =>
-        _memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0 && !RefreshTail(_head);
+        _memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0 && LengthAtHead() == 0;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void AttachReader()
     {
         Attach(OneToOneRingDescriptor.ReaderPidOffset, OneToOneRingDescriptor.ReaderStartTimeOffset, "reader");
         _head = _memory.ReadInt64Acquire(OneToOneRingDescriptor.HeadOffset);
-        _cachedTail = _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset);
-        CheckPositions(_head, _cachedTail, "attaching the reader");
+        CheckPositions(_head, _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset), "attaching the reader");
         _messagesRead = _memory.ReadInt64Acquire(OneToOneRingDescriptor.MessagesReadOffset);
         _isReader = true;
     }

@@ -24,23 +24,32 @@ public sealed partial class OneToOneRing
         }
 
         long deadline = WaitLoop.Deadline(timeout);
-        while (true)
+        EnterBlocking();
+        try
         {
-            WaitOutcome outcome = WaitForSpace(message.Length, deadline, cancellationToken);
-            if (TryWrite(message, type))
+            while (true)
             {
-                return true;
-            }
+                WaitOutcome outcome = WaitForSpace(message.Length, deadline, cancellationToken);
+                ThrowIfDisposed();
+                if (TryWrite(message, type))
+                {
+                    return true;
+                }
 
-            if (outcome == WaitOutcome.TimedOut)
-            {
-                return false;
-            }
+                if (outcome == WaitOutcome.TimedOut)
+                {
+                    return false;
+                }
 
-            if (outcome == WaitOutcome.PeerGone)
-            {
-                ThrowReaderDied();
+                if (outcome == WaitOutcome.PeerGone)
+                {
+                    ThrowReaderDied();
+                }
             }
+        }
+        finally
+        {
+            ExitBlocking();
         }
     }
 
@@ -56,47 +65,49 @@ public sealed partial class OneToOneRing
     /// <exception cref="OperationCanceledException">The token was cancelled (nothing consumed).</exception>
     public ReadStatus Read(Span<byte> destination, out RingMessage message, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        long deadline = long.MinValue;
-        while (true)
+        if (TryRead(destination, out message))
         {
-            if (TryRead(destination, out message))
-            {
-                return ReadStatus.Message;
-            }
+            return ReadStatus.Message;
+        }
 
-            if (IsCompletedAndDrained())
-            {
-                return ReadStatus.Completed;
-            }
+        if (IsCompletedAndDrained())
+        {
+            return ReadStatus.Completed;
+        }
 
-            if (deadline == long.MinValue)
+        long deadline = WaitLoop.Deadline(timeout);
+        EnterBlocking();
+        try
+        {
+            while (true)
             {
-                deadline = WaitLoop.Deadline(timeout);
-            }
+                WaitOutcome outcome = WaitForData(deadline, cancellationToken);
+                ThrowIfDisposed();
+                if (TryRead(destination, out message))
+                {
+                    return ReadStatus.Message;
+                }
 
-            WaitOutcome outcome = WaitForData(deadline, cancellationToken);
-            if (outcome == WaitOutcome.Satisfied)
-            {
-                continue;
-            }
+                if (IsCompletedAndDrained())
+                {
+                    return ReadStatus.Completed;
+                }
 
-            if (TryRead(destination, out message))
-            {
-                return ReadStatus.Message;
-            }
+                if (outcome == WaitOutcome.TimedOut)
+                {
+                    return ReadStatus.TimedOut;
+                }
 
-            if (outcome == WaitOutcome.TimedOut)
-            {
-                return ReadStatus.TimedOut;
+                // The writer is dead: pass a claim it left uncommitted, read anything after it, then report.
+                if (outcome == WaitOutcome.PeerGone && !SkipTornClaimAtHead())
+                {
+                    return ReadStatus.WriterDied;
+                }
             }
-
-            // The writer is dead: pass a claim it left uncommitted, read anything after it, then report.
-            if (SkipTornClaimAtHead())
-            {
-                continue;
-            }
-
-            return IsCompletedAndDrained() ? ReadStatus.Completed : ReadStatus.WriterDied;
+        }
+        finally
+        {
+            ExitBlocking();
         }
     }
 
@@ -191,41 +202,74 @@ public sealed partial class OneToOneRing
 
     private bool WaitToReadBlocking(CancellationToken cancellationToken)
     {
-        while (true)
+        EnterBlocking();
+        try
         {
-            if (HasReadableFrame())
+            while (true)
             {
-                return true;
-            }
+                if (HasReadableFrame())
+                {
+                    return true;
+                }
 
-            if (IsCompletedAndDrained())
-            {
-                return false;
-            }
+                if (IsCompletedAndDrained())
+                {
+                    return false;
+                }
 
-            WaitOutcome outcome = WaitForData(long.MaxValue, cancellationToken);
-            ThrowIfDisposed();
-            if (outcome == WaitOutcome.PeerGone && !HasReadableFrame() && !SkipTornClaimAtHead() && !IsCompletedAndDrained())
-            {
-                ThrowWriterDied();
+                WaitOutcome outcome = WaitForData(long.MaxValue, cancellationToken);
+                ThrowIfDisposed();
+                if (outcome == WaitOutcome.PeerGone && !HasReadableFrame() && !SkipTornClaimAtHead() && !IsCompletedAndDrained())
+                {
+                    ThrowWriterDied();
+                }
             }
+        }
+        finally
+        {
+            ExitBlocking();
         }
     }
 
     private bool WaitToWriteBlocking(int length, CancellationToken cancellationToken)
     {
-        while (!HasSpaceFor(length))
+        EnterBlocking();
+        try
         {
-            WaitOutcome outcome = WaitForSpace(length, long.MaxValue, cancellationToken);
-            ThrowIfDisposed();
-            if (outcome == WaitOutcome.PeerGone && !HasSpaceFor(length))
+            while (!HasSpaceFor(length))
             {
-                ThrowReaderDied();
+                WaitOutcome outcome = WaitForSpace(length, long.MaxValue, cancellationToken);
+                ThrowIfDisposed();
+                if (outcome == WaitOutcome.PeerGone && !HasSpaceFor(length))
+                {
+                    ThrowReaderDied();
+                }
             }
-        }
 
-        return true;
+            return true;
+        }
+        finally
+        {
+            ExitBlocking();
+        }
     }
+
+    /// <summary>
+    /// Counts a thread into a blocking wait, so that <see cref="Dispose"/> does not unmap the segment under it. The
+    /// increment (a full fence) before the check pairs with Dispose's store of the flag, fence, and load of the count:
+    /// either this thread sees the flag, or Dispose sees the thread and waits for it to leave.
+    /// </summary>
+    private void EnterBlocking()
+    {
+        Interlocked.Increment(ref _blockedThreads);
+        if (_disposed)
+        {
+            Interlocked.Decrement(ref _blockedThreads);
+            ThrowHelper.ThrowObjectDisposed(Name);
+        }
+    }
+
+    private void ExitBlocking() => Interlocked.Decrement(ref _blockedThreads);
 
     private WaitOutcome WaitForData(long deadline, CancellationToken cancellationToken)
     {
@@ -244,7 +288,7 @@ public sealed partial class OneToOneRing
     {
         int aligned = FrameDescriptor.Align(length + FrameDescriptor.HeaderLength);
         long toEnd = _capacity - (_tail & _mask);
-        long needed = _tail + (aligned <= toEnd ? aligned : toEnd + aligned);
+        long needed = _tail + (aligned <= toEnd ? aligned : toEnd + aligned) + FrameDescriptor.Alignment;
         return needed - _cachedHead <= _capacity || RefreshHead(needed);
     }
 

@@ -63,7 +63,9 @@ public sealed unsafe partial class OneToOneRing
         long tail = _tail;
         long index = tail & _mask;
         long toEnd = _capacity - index;
-        long required = aligned <= toEnd ? aligned : toEnd + aligned;
+
+        // Room for the frame (after padding to the end if it does not fit there) and for the zero word after it.
+        long required = (aligned <= toEnd ? aligned : toEnd + aligned) + FrameDescriptor.Alignment;
         if (tail + required - _cachedHead > _capacity && !RefreshHead(tail + required))
         {
             _memory.IncrementOwnedInt64(OneToOneRingDescriptor.FullStallsOffset);
@@ -71,23 +73,35 @@ public sealed unsafe partial class OneToOneRing
             return false;
         }
 
-        if (aligned > toEnd)
+        // The reader stops at the first length word that is not positive, so the word after the new frame is
+        // zeroed before the frame can be committed: the reader never walks into bytes of an earlier lap. (Its slot
+        // was read long ago: the space check above keeps 8 bytes between the tail and the oldest unread byte.)
+        int* header;
+        if (aligned <= toEnd)
         {
-            // The frame does not fit before the end: fill the rest with padding (complete at once; the reader sees it
-            // only through the tail store below) and start the frame at index 0.
+            header = (int*)(_data + index);
+            *(int*)(_data + ((index + aligned) & _mask)) = 0;
+            header[1] = type;
+            header[0] = -frameLength;
+            _tail = tail + aligned;
+        }
+        else
+        {
+            // The frame starts at 0 and padding fills [index, end). The frame's header (in progress) and its zero
+            // word go first, then the padding is published with release, so a reader that passes the padding finds
+            // the claim, not stale bytes.
+            header = (int*)_data;
+            *(int*)(_data + aligned) = 0;
+            header[1] = type;
+            header[0] = -frameLength;
             int* padding = (int*)(_data + index);
             padding[1] = FrameDescriptor.PaddingType;
-            padding[0] = (int)toEnd;
-            tail += toEnd;
+            Volatile.Write(ref padding[0], (int)toEnd);
             index = 0;
+            _tail = tail + toEnd + aligned;
         }
 
-        int* header = (int*)(_data + index);
-        header[1] = type;
-        header[0] = -frameLength;
-        _tail = tail + aligned;
-
-        // Release: the header (and any padding) is visible before the tail that covers it.
+        // Release: observers (statistics, a writer taking over) see the claim's header before the tail covering it.
         _memory.WriteInt64Release(OneToOneRingDescriptor.TailOffset, _tail);
         _claimIndex = index;
         _claimFrameLength = frameLength;
@@ -210,7 +224,7 @@ public sealed unsafe partial class OneToOneRing
             int aligned = FrameDescriptor.Align(length);
             if (length < FrameDescriptor.HeaderLength || aligned > _capacity - index || aligned > _tail - position)
             {
-                ThrowBadFrame(position, frameLength, header[1], _tail);
+                ThrowBadFrame(position, frameLength, header[1]);
             }
 
             if (frameLength < 0)

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Ring.Layout;
 
 namespace Ring;
@@ -10,12 +11,13 @@ namespace Ring;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Design. Each side owns one position and keeps a private copy of the other side's, refreshed only when the ring looks
-/// full (writer) or empty (reader), so in steady state neither side reads the other's cache line per message
-/// (rigtorp's SPSCQueue, Agrona's head cache). The writer claims a frame by writing its header with a negative length
-/// and publishing the new tail with a release store; it commits by storing the length positive with a release store.
-/// The reader trusts only frames below the tail it loaded, so stale bytes from the previous lap are never read and no
-/// zeroing is needed; a negative length there is a claim in progress.
+/// Design. Each side owns one position. The writer keeps a private copy of the reader's head and reloads it only when
+/// the ring looks full (Agrona's head cache, rigtorp's SPSCQueue). The writer claims a frame by writing its header
+/// with a negative length (and zeroing the length word after it), publishes the tail with a release store, and
+/// commits by storing the length positive with a release store. The reader needs no copy of the tail: it follows
+/// length words from its head and stops at the first that is not positive (0: nothing yet; negative: a claim in
+/// progress), and the zero word keeps it from walking into the previous lap. So in steady state neither side reads a
+/// cache line the other side writes, except the frames themselves.
 /// </para>
 /// <para>
 /// One object serves either side: the first write operation attaches this process as the ring's writer, the first
@@ -46,11 +48,11 @@ public sealed unsafe partial class OneToOneRing : IDisposable
 
     // Reader state.
     private long _head;
-    private long _cachedTail;
     private long _messagesRead;
     private bool _isReader;
 
     private volatile bool _disposed;
+    private int _blockedThreads;
 
     private OneToOneRing(Segment segment, RingOptions options)
     {
@@ -84,6 +86,12 @@ public sealed unsafe partial class OneToOneRing : IDisposable
 
     /// <summary>Largest payload a message may have; longer messages are refused, never truncated.</summary>
     public int MaxMessageLength => _maxMessageLength;
+
+    /// <summary>Pid of the process that created the segment.</summary>
+    public int CreatorProcessId => _segment.CreatorProcessId;
+
+    /// <summary>When the segment was created.</summary>
+    public DateTimeOffset CreatedAt => _segment.CreatedAt;
 
     /// <summary>True once the writer has completed the ring (messages may still be waiting to be read).</summary>
     public bool IsWriterCompleted => _memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0;
@@ -135,7 +143,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
 
     /// <summary>
     /// Detaches this process from the roles it took and unmaps the segment (the file stays: see
-    /// <see cref="Segment.Remove"/>). A writer that disposes without <see cref="Complete"/> leaves the ring open for a
+    /// <see cref="RingSegment.Remove"/>). A writer that disposes without <see cref="Complete"/> leaves the ring open for a
     /// later writer. Pending asynchronous waits end with <see cref="ObjectDisposedException"/>; do not dispose while
     /// another thread is inside a synchronous operation on this object.
     /// </summary>
@@ -147,8 +155,18 @@ public sealed unsafe partial class OneToOneRing : IDisposable
         }
 
         _disposed = true;
-        _dataSite.Interrupt();
-        _spaceSite.Interrupt();
+        Interlocked.MemoryBarrier();
+
+        // Threads blocked in this object see the flag at their next check; wake those asleep, then wait for all of
+        // them to leave before unmapping (a thread that touched unmapped memory would crash the process).
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref _blockedThreads) != 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            _dataSite.Interrupt();
+            _spaceSite.Interrupt();
+            Thread.Sleep(1);
+        }
+
         _readWaiter?.Stop(TimeSpan.FromSeconds(5));
         _writeWaiter?.Stop(TimeSpan.FromSeconds(5));
         if (_isWriter)
@@ -161,7 +179,15 @@ public sealed unsafe partial class OneToOneRing : IDisposable
             Detach(OneToOneRingDescriptor.ReaderPidOffset);
         }
 
-        _segment.Dispose();
+        // The fast paths test only these flags: cleared, the next call goes through Attach, which throws.
+        _isWriter = false;
+        _isReader = false;
+
+        // A thread that is still inside after 10 s keeps the mapping alive: leak it rather than crash.
+        if (Volatile.Read(ref _blockedThreads) == 0)
+        {
+            _segment.Dispose();
+        }
     }
 
     private void Detach(int pidOffset) =>
@@ -203,6 +229,9 @@ public sealed unsafe partial class OneToOneRing : IDisposable
         }
     }
 
+    /// <summary>The underlying segment (tests and tools inspect it).</summary>
+    internal Segment Segment => _segment;
+
     private void ThrowIfDisposed()
     {
         if (_disposed)
@@ -222,8 +251,8 @@ public sealed unsafe partial class OneToOneRing : IDisposable
 
     /// <summary>Reports a frame header that breaks a frame rule, naming its position and fields.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowBadFrame(long position, int frameLength, int type, long limit) =>
+    private void ThrowBadFrame(long position, int frameLength, int type) =>
         ThrowHelper.ThrowCorrupted(Name,
             $"the frame at position {position} has length {frameLength} and type {type}; a frame must be at least {FrameDescriptor.HeaderLength} bytes, " +
-            $"carry at most {_maxMessageLength} payload bytes, have type >= -1, end before the region's end and before the published position {limit}");
+            $"carry at most {_maxMessageLength} payload bytes, have type >= -1 and end before the data region's end");
 }

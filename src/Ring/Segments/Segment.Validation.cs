@@ -4,7 +4,7 @@ using Ring.Layout;
 
 namespace Ring;
 
-public sealed unsafe partial class Segment
+internal sealed unsafe partial class Segment
 {
     /// <summary>
     /// One attempt to open and validate. Returns null (with the reason) while the segment looks half-made: an empty file

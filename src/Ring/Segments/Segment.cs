@@ -12,7 +12,7 @@ namespace Ring;
 /// is exclusive, reserves the storage, and publishes the header last; opening validates every header field against the
 /// file's real size before anything else is read, and releases the mapping when it refuses.
 /// </summary>
-public sealed unsafe partial class Segment : IDisposable
+internal sealed unsafe partial class Segment : IDisposable
 {
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
@@ -62,27 +62,6 @@ public sealed unsafe partial class Segment : IDisposable
     public DateTimeOffset CreatedAt => DateTimeOffset.FromUnixTimeMilliseconds(Memory.ReadInt64Plain(SegmentHeaderDescriptor.CreatedUnixMsOffset));
 
     internal SharedMemory Memory { get; }
-
-    /// <summary>Deletes the segment's file. Processes that have it mapped keep their mapping. Returns false if there was none.</summary>
-    /// <param name="name">The segment name, or a full path.</param>
-    /// <param name="directory">Directory of a name that is not a full path; default <c>/dev/shm</c>.</param>
-    public static bool Remove(string name, string? directory = null)
-    {
-        string path = SegmentName.ToPath(name, directory ?? RingOptions.DefaultDirectory);
-        if (!File.Exists(path))
-        {
-            return false;
-        }
-
-        File.Delete(path);
-        return true;
-    }
-
-    /// <summary>True if a file exists under the segment's name (whether or not it is a valid segment).</summary>
-    /// <param name="name">The segment name, or a full path.</param>
-    /// <param name="directory">Directory of a name that is not a full path; default <c>/dev/shm</c>.</param>
-    public static bool Exists(string name, string? directory = null) =>
-        File.Exists(SegmentName.ToPath(name, directory ?? RingOptions.DefaultDirectory));
 
     /// <summary>Creates a segment; fails if the name exists. The file is removed again if any step fails.</summary>
     internal static Segment Create(string name, RingKind kind, int headerLength, RingOptions options)
@@ -266,7 +245,7 @@ public sealed unsafe partial class Segment : IDisposable
         m.WriteUInt64Release(SegmentHeaderDescriptor.MagicOffset, SegmentHeaderDescriptor.Magic);
     }
 
-    /// <summary>Releases the mapping. The file stays; see <see cref="Remove"/>.</summary>
+    /// <summary>Releases the mapping. The file stays; see <see cref="RingSegment.Remove"/>.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using Ring.TestPeer;
+using Xunit;
+
+namespace Ring.Tests;
+
+/// <summary>Tier 5: real child processes (Ring.TestPeer), exit codes as verdicts, timeouts everywhere.</summary>
+public class CrossProcessTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public void TenMillionMessagesOfRandomSizesArriveIntactAndInOrder()
+    {
+        const long Count = 10_000_000;
+        const int Max = 256;
+        const ulong Seed = 20261121;
+        using var seg = new TestSegment();
+        using var reader = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1 << 20));
+        using var writer = Peer.Start("write", seg.Name, $"count={Count}", $"seed={Seed}", $"max={Max}", "complete=true");
+        VerifyStream(reader, Count, Seed, Max);
+        writer.AssertSuccess(Long);
+        OneToOneRingStatistics stats = reader.GetStatistics();
+        Assert.Equal(Count, stats.MessagesWritten);
+        Assert.Equal(Count, stats.MessagesRead);
+    }
+
+    [Theory]
+    [InlineData(WaitStrategy.Polling, false)]
+    [InlineData(WaitStrategy.Blocking, true)]
+    [InlineData(WaitStrategy.Hybrid, true)]
+    public void FallbacksMoveAMillionMessages(WaitStrategy strategy, bool fenceFallback)
+    {
+        // Polling needs no futex (the portable path); RING_NO_MEMBARRIER=1 makes the peer's fast path use full fences.
+        const long Count = 1_000_000;
+        using var seg = new TestSegment();
+        using var reader = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1 << 14, strategy: strategy));
+        var env = new Dictionary<string, string> { ["RING_NO_MEMBARRIER"] = fenceFallback ? "1" : "0" };
+        using var writer = Peer.Start(env, "write", seg.Name, $"count={Count}", "seed=7", "max=128", "complete=true", $"strategy={strategy}");
+        VerifyStream(reader, Count, 7, 128);
+        writer.AssertSuccess(Long);
+    }
+
+    [Fact]
+    public void SleepingReaderIsWokenByAnotherProcess()
+    {
+        using var seg = new TestSegment();
+        using var reader = OneToOneRing.Create(seg.Name, seg.Options(strategy: WaitStrategy.Blocking));
+        reader.TryRead(new byte[256], out _);
+        using var writer = Peer.Start("write", seg.Name, "count=1", "seed=3", "delay=300");
+        byte[] buffer = new byte[256];
+        Assert.Equal(ReadStatus.Message, reader.Read(buffer, out RingMessage m, Long));
+        Assert.Null(MessagePattern.Verify(buffer.AsSpan(0, m.Length), m.Type, 3, 0, 256));
+        writer.AssertSuccess(Long);
+        OneToOneRingStatistics stats = reader.GetStatistics();
+        Assert.True(stats.ReaderSleeps >= 1, "the reader slept on the futex");
+        Assert.True(stats.ReaderWakeups >= 1, "the writer process woke it");
+    }
+
+    [Fact]
+    public void SleepingWriterIsWokenByAnotherProcess()
+    {
+        const int Count = 20_000;
+        using var seg = new TestSegment();
+        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 4096, strategy: WaitStrategy.Blocking));
+        using var reader = Peer.Start("read", seg.Name, $"count={Count}", "seed=5", "max=200", "complete=true", "delay=0");
+        byte[] buffer = new byte[200];
+        for (long i = 0; i < Count; i++)
+        {
+            int length = MessagePattern.Length(5, i, 200);
+            MessagePattern.Fill(buffer.AsSpan(0, length), 5, i);
+            Assert.True(writer.TryWrite(buffer.AsSpan(0, length), MessagePattern.Type(i), Long));
+        }
+
+        writer.Complete();
+        reader.AssertSuccess(Long);
+        OneToOneRingStatistics stats = writer.GetStatistics();
+        Assert.True(stats.WriterSleeps >= 1, "the writer slept on a full ring");
+        Assert.True(stats.WriterWakeups >= 1, "the reader process woke it");
+    }
+
+    [Fact]
+    public void WriterKilledBetweenClaimAndCommitLosesNoCommittedMessage()
+    {
+        const int Count = 1000;
+        using var seg = new TestSegment();
+        using var reader = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1 << 18));
+        using var writer = Peer.Start("write-then-hang", seg.Name, $"count={Count}", "seed=11", "max=200");
+        writer.WaitForLine("claimed", Long);
+        writer.Kill();
+
+        byte[] buffer = new byte[200];
+        for (long i = 0; i < Count; i++)
+        {
+            Assert.Equal(ReadStatus.Message, reader.Read(buffer, out RingMessage m, Long));
+            Assert.Null(MessagePattern.Verify(buffer.AsSpan(0, m.Length), m.Type, 11, i, 200));
+        }
+
+        Assert.Equal(ReadStatus.WriterDied, reader.Read(buffer, out _, Long));
+        Assert.Equal(1, reader.GetStatistics().TornClaims);
+        Assert.Equal(ReadStatus.WriterDied, reader.Read(buffer, out _, TimeSpan.Zero.Add(TimeSpan.FromMilliseconds(300))));
+    }
+
+    [Fact]
+    public async Task WriterKilledAtAnArbitraryMomentLosesNoCommittedMessage()
+    {
+        using var seg = new TestSegment();
+        using var reader = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1 << 16));
+        using var writer = Peer.Start("write-forever", seg.Name, "seed=13", "max=300");
+        Task killer = Task.Run(() =>
+        {
+            writer.WaitForLine("progress 40960", Long);
+            writer.Kill();
+        });
+
+        byte[] buffer = new byte[300];
+        long received = 0;
+        ReadStatus status;
+        while ((status = reader.Read(buffer, out RingMessage m, Long)) == ReadStatus.Message)
+        {
+            Assert.Null(MessagePattern.Verify(buffer.AsSpan(0, m.Length), m.Type, 13, received, 300));
+            received++;
+        }
+
+        await killer.WaitAsync(Long);
+        Assert.Equal(ReadStatus.WriterDied, status);
+        Assert.True(received > 40960);
+        Assert.Equal(reader.GetStatistics().MessagesWritten, received);
+    }
+
+    [Fact]
+    public void ALiveWriterProcessKeepsTheRoleAndADeadOneLosesIt()
+    {
+        using var seg = new TestSegment();
+        using var ring = OneToOneRing.Create(seg.Name, seg.Options());
+        using var other = Peer.Start("attach-writer", seg.Name);
+        other.WaitForLine("attached", Long);
+        var e = Assert.Throws<InvalidOperationException>(() => ring.TryWrite([1]));
+        Assert.Contains($"process {other.ProcessId} is alive", e.Message);
+        other.Kill();
+        Assert.True(ring.TryWrite([2])); // takes over from the dead writer
+        Assert.Equal(Environment.ProcessId, ring.GetStatistics().WriterProcessId);
+    }
+
+    [Fact]
+    public void WriterBlockedOnAFullRingLearnsThatTheReaderDied()
+    {
+        using var seg = new TestSegment();
+        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 64, maxMessageLength: 16, strategy: WaitStrategy.Blocking));
+        using var reader = Peer.Start("attach-reader", seg.Name);
+        reader.WaitForLine("attached", Long);
+        Assert.True(writer.TryWrite(new byte[16]));
+        Assert.True(writer.TryWrite(new byte[16]));
+        Task.Run(() =>
+        {
+            System.Threading.Thread.Sleep(200);
+            reader.Kill();
+        });
+        var e = Assert.Throws<RingPeerDeadException>(() => writer.TryWrite(new byte[16], 0, Long));
+        Assert.Equal(reader.ProcessId, e.ProcessId);
+    }
+
+    private static void VerifyStream(OneToOneRing reader, long count, ulong seed, int max)
+    {
+        byte[] buffer = new byte[max];
+        for (long i = 0; i < count; i++)
+        {
+            ReadStatus status = reader.Read(buffer, out RingMessage m, Long);
+            if (status != ReadStatus.Message)
+            {
+                Assert.Fail($"message {i}: {status}");
+            }
+
+            string? error = MessagePattern.Verify(buffer.AsSpan(0, m.Length), m.Type, seed, i, max);
+            if (error is not null)
+            {
+                Assert.Fail(error);
+            }
+        }
+
+        Assert.Equal(ReadStatus.Completed, reader.Read(buffer, out _, Long));
+    }
+}

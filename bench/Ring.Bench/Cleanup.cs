@@ -45,7 +45,7 @@ internal static class Cleanup
     {
         try
         {
-            Segment.Remove(name);
+            RingSegment.Remove(name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

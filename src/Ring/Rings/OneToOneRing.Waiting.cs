@@ -274,13 +274,13 @@ public sealed partial class OneToOneRing
     private WaitOutcome WaitForData(long deadline, CancellationToken cancellationToken)
     {
         var condition = new DataCondition(this);
-        return WaitLoop.Wait(ref condition, _waitPolicy, _dataSite, deadline, cancellationToken);
+        return WaitLoop.Wait(ref condition, _waitPolicy, _dataSite, deadline, backOff: false, cancellationToken);
     }
 
     private WaitOutcome WaitForSpace(int length, long deadline, CancellationToken cancellationToken)
     {
         var condition = new SpaceCondition(this, length);
-        return WaitLoop.Wait(ref condition, _waitPolicy, _spaceSite, deadline, cancellationToken);
+        return WaitLoop.Wait(ref condition, _waitPolicy, _spaceSite, deadline, backOff: true, cancellationToken);
     }
 
     /// <summary>True if a frame of <paramref name="length"/> payload bytes fits now (re-reading head if needed).</summary>

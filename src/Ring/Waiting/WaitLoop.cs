@@ -55,6 +55,7 @@ internal static unsafe class WaitLoop
     private const int BusySpinYieldMask = 4095;
     private const int ChecksPerClockRead = 63;
     private const int MaxBackOff = 256;
+    private const int InitialBackOff = 64;
 
     internal static long ToTicks(TimeSpan span) =>
         span == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)(span.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
@@ -97,6 +98,15 @@ internal static unsafe class WaitLoop
         int spins = 0;
         int pause = 1;
         int yields = 0;
+        if (backOff && spinning)
+        {
+            // The caller just found no room. Re-checking at once would take the room of one frame as soon as it is
+            // freed and leave the two sides trading cache lines frame by frame; a pause first lets the reader free a
+            // batch (at 25 ns a PAUSE, about 1.6 us: a hundred small frames).
+            pause = InitialBackOff;
+            Pause(pause);
+        }
+
         CancellationTokenRegistration registration = default;
         try
         {

@@ -15,7 +15,8 @@ internal sealed record BenchSettings(
     double? WarmupSeconds,
     double? CellTimeoutSeconds,
     string? JsonPath,
-    string? MarkdownPath)
+    string? MarkdownPath,
+    int Repeat = 1)
 {
     internal static readonly int[] DefaultSizes = [32, 1024, 64 * 1024];
 
@@ -78,6 +79,7 @@ internal sealed record BenchSettings(
         return $"pingpong: warm-up {Seconds(ping.WarmupTicks)} (≥ {Count(ping.WarmupCount)} round trips), then ≤ {Count(ping.Count)} round trips or {Seconds(ping.DurationTicks)}; " +
             $"throughput: warm-up {Seconds(tput.WarmupTicks)}, then ≤ {Count(tput.Count)} messages or {Seconds(tput.DurationTicks)}; " +
             $"idle-wakeup: 1 message/ms, {Count(idle.WarmupCount)} warm-up, then ≤ {Count(idle.Count)} messages or {Seconds(idle.DurationTicks)}" +
+            (Repeat > 1 ? $"; each cell run {Repeat} times in rounds, the run with the median headline figure (p50, or msgs/s) reported" : string.Empty) +
             (Quick ? " (--quick: smoke run, numbers not meaningful)" : string.Empty);
     }
 }

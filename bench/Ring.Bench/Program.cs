@@ -64,10 +64,15 @@ public static class Program
         {
             Description = "Tiny counts and durations: a smoke run whose numbers mean little.",
         };
+        var repeat = new Option<int>("--repeat", "-r")
+        {
+            Description = "Run every cell this many times, in rounds over all cells, and report the run with the median headline figure (p50 latency, or msgs/s): steadier figures on a noisy machine.",
+            DefaultValueFactory = _ => 1,
+        };
 
         var root = new RootCommand("Ring cross-process benchmark: ping-pong latency, throughput and idle wake-up of Ring against pipes, Unix sockets and a bare shared-memory floor.")
         {
-            transports, scenarios, sizes, count, duration, warmup, cellTimeout, json, markdown, quick,
+            transports, scenarios, sizes, count, duration, warmup, cellTimeout, json, markdown, quick, repeat,
         };
 
         root.SetAction(result =>
@@ -85,6 +90,12 @@ public static class Program
                 errors.Add($"--count {n} is invalid: it must be at least 1.");
             }
 
+            int r = result.GetValue(repeat);
+            if (r is < 1 or > 100)
+            {
+                errors.Add($"--repeat {r} is invalid: it must be between 1 and 100.");
+            }
+
             if (errors.Count > 0)
             {
                 foreach (string error in errors)
@@ -95,7 +106,7 @@ public static class Program
                 return UsageError;
             }
 
-            var settings = new BenchSettings(t, s, z, result.GetValue(quick), n, d, w, c, result.GetValue(json), result.GetValue(markdown));
+            var settings = new BenchSettings(t, s, z, result.GetValue(quick), n, d, w, c, result.GetValue(json), result.GetValue(markdown), r);
             return Runner.Run(settings);
         });
 

@@ -33,20 +33,40 @@ internal static class Runner
         Cleanup.RemoveStale();
         MachineInfo machine = MachineInfo.Collect();
         Console.Error.WriteLine($"Ring.Bench: {cells.Count} cells on {machine.Cpu}, {machine.Cores} cores. {settings.Describe()}");
-        var results = new List<CellResult>();
-        long runStart = Stopwatch.GetTimestamp();
-        for (int i = 0; i < cells.Count && !Watchdog.IsCancelled; i++)
+        // With --repeat, every round runs every cell once, so that a slow spell of the machine spreads over cells
+        // instead of spoiling all the runs of one.
+        var runs = new List<CellResult>[cells.Count];
+        for (int i = 0; i < cells.Count; i++)
         {
-            CellSpec cell = cells[i];
+            runs[i] = new List<CellResult>(settings.Repeat);
+        }
 
-            // Start each cell with a clean heap so that no collection lands in a measurement.
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            long start = Stopwatch.GetTimestamp();
-            CellResult result = RunCell(cell, i);
-            results.Add(result);
-            string elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
-            Console.Error.WriteLine($"[{i + 1}/{cells.Count}] {cell}: {(result.Failed ? "FAILED: " + result.Error : Report.Summary(result))} ({elapsed} s)");
+        long runStart = Stopwatch.GetTimestamp();
+        for (int round = 0; round < settings.Repeat && !Watchdog.IsCancelled; round++)
+        {
+            for (int i = 0; i < cells.Count && !Watchdog.IsCancelled; i++)
+            {
+                CellSpec cell = cells[i];
+
+                // Start each cell with a clean heap so that no collection lands in a measurement.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                long start = Stopwatch.GetTimestamp();
+                CellResult result = RunCell(cell, i);
+                runs[i].Add(result);
+                string elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+                string label = settings.Repeat > 1 ? $"[{round + 1}.{i + 1}/{settings.Repeat}.{cells.Count}]" : $"[{i + 1}/{cells.Count}]";
+                Console.Error.WriteLine($"{label} {cell}: {(result.Failed ? "FAILED: " + result.Error : Report.Summary(result))} ({elapsed} s)");
+            }
+        }
+
+        var results = new List<CellResult>(cells.Count);
+        foreach (List<CellResult> cellRuns in runs)
+        {
+            if (cellRuns.Count > 0)
+            {
+                results.Add(Median(cellRuns));
+            }
         }
 
         Console.Error.WriteLine($"Done in {Stopwatch.GetElapsedTime(runStart).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
@@ -68,6 +88,21 @@ internal static class Runner
         }
 
         return results.Exists(r => r.Failed) ? 1 : 0;
+    }
+
+    /// <summary>A failed run if any failed; otherwise the run whose headline figure (p50, else msgs/s) is the median.</summary>
+    private static CellResult Median(List<CellResult> cellRuns)
+    {
+        CellResult? failed = cellRuns.Find(r => r.Failed);
+        if (failed is not null)
+        {
+            return failed;
+        }
+
+        cellRuns.Sort((a, b) => a.P50Ns is long pa && b.P50Ns is long pb
+            ? pa.CompareTo(pb)
+            : (b.MsgsPerSec ?? 0).CompareTo(a.MsgsPerSec ?? 0));
+        return cellRuns[cellRuns.Count / 2];
     }
 
     private static void OnSignal(PosixSignalContext context)

@@ -187,8 +187,7 @@ public sealed partial class OneToOneRing
         }
 
         _writeWaiter ??= new DedicatedAsyncWaiter((n, ct) => WaitToWriteBlocking((int)n, ct), $"Ring '{Name}' writer");
-        ValueTask<bool> wait = _writeWaiter.WaitAsync(length, cancellationToken);
-        return wait.IsCompletedSuccessfully ? default : new ValueTask(wait.AsTask());
+        return _writeWaiter.WaitAsyncNoResult(length, cancellationToken);
     }
 
     /// <summary>Writes one message, waiting asynchronously for room.</summary>

@@ -10,7 +10,7 @@ namespace Ring;
 /// one dedicated background thread per ring side does the futex sleeps and completes a reusable value-task source
 /// (no allocation per await). One wait at a time per side; continuations run on the thread pool, never on this thread.
 /// </summary>
-internal sealed class DedicatedAsyncWaiter : IValueTaskSource<bool>
+internal sealed class DedicatedAsyncWaiter : IValueTaskSource<bool>, IValueTaskSource
 {
     private readonly Func<long, CancellationToken, bool> _wait;
     private readonly string _threadName;
@@ -29,7 +29,15 @@ internal sealed class DedicatedAsyncWaiter : IValueTaskSource<bool>
         _core.RunContinuationsAsynchronously = true;
     }
 
-    internal ValueTask<bool> WaitAsync(long argument, CancellationToken cancellationToken)
+    /// <summary>Starts a wait; the result says whether the awaited state holds (see the wait function).</summary>
+    internal ValueTask<bool> WaitAsync(long argument, CancellationToken cancellationToken) =>
+        new(this, Start(argument, cancellationToken));
+
+    /// <summary>Starts a wait whose result is of no interest (it completes, or throws).</summary>
+    internal ValueTask WaitAsyncNoResult(long argument, CancellationToken cancellationToken) =>
+        new(this, Start(argument, cancellationToken));
+
+    private short Start(long argument, CancellationToken cancellationToken)
     {
         if (Interlocked.CompareExchange(ref _pending, 1, 0) != 0)
         {
@@ -46,7 +54,7 @@ internal sealed class DedicatedAsyncWaiter : IValueTaskSource<bool>
         }
 
         _requests.Release();
-        return new ValueTask<bool>(this, _core.Version);
+        return _core.Version;
     }
 
     /// <summary>Ends the thread once its current wait returns (the owner interrupts that wait first).</summary>
@@ -96,7 +104,14 @@ internal sealed class DedicatedAsyncWaiter : IValueTaskSource<bool>
         }
     }
 
+    void IValueTaskSource.GetResult(short token) => ((IValueTaskSource<bool>)this).GetResult(token);
+
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _core.GetStatus(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
 
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);

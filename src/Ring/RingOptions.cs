@@ -139,6 +139,13 @@ public sealed class RingOptions
         }
     }
 
+    /// <summary>
+    /// Lock the whole mapping in RAM with <c>mlock</c> when the ring is created or opened: its page-table entries are
+    /// made at once (no page fault on the first lap) and it is never swapped. Fails with an <see cref="IOException"/>
+    /// naming the errno (ENOMEM or EPERM past RLIMIT_MEMLOCK). Default false.
+    /// </summary>
+    public bool LockPages { get; set; }
+
     /// <summary>The maximum message length a ring created with these options gets.</summary>
     internal int EffectiveMaxMessageLength(long capacity)
     {

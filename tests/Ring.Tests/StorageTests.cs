@@ -40,6 +40,36 @@ public class StorageTests
         }
     }
 
+    [Fact]
+    public void LockPagesLocksTheWholeMapping()
+    {
+        using var seg = new TestSegment();
+        RingOptions options = seg.Options(capacity: 1 << 20);
+        options.LockPages = true;
+        long before = LockedKiB();
+        using var writer = OneToOneRing.Create(seg.Name, options);
+        long afterCreate = LockedKiB();
+        using var reader = OneToOneRing.Open(seg.Name, options);
+        long afterOpen = LockedKiB();
+        Assert.True(afterCreate - before >= (4096 + (1 << 20)) / 1024, $"VmLck {before} kB -> {afterCreate} kB after create");
+        Assert.True(afterOpen - afterCreate >= (4096 + (1 << 20)) / 1024, $"VmLck {afterCreate} kB -> {afterOpen} kB after open");
+        Assert.True(writer.TryWrite([1]));
+        Assert.True(reader.TryRead(new byte[8], out _));
+    }
+
+    private static long LockedKiB()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmLck:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("no VmLck line in /proc/self/status");
+    }
+
     private static void Run(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardError = true, UseShellExecute = false };

@@ -75,9 +75,6 @@ internal readonly unsafe struct SharedMemory
     internal int CompareExchangeInt32(long offset, int value, int comparand) =>
         Interlocked.CompareExchange(ref *Int32At(offset), value, comparand);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int AddInt32(long offset, int value) => Interlocked.Add(ref *Int32At(offset), value);
-
     /// <summary>Adds one to a counter that only this process writes: a plain read and a release store, no lock prefix.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void IncrementOwnedInt64(long offset) => Volatile.Write(ref *Int64At(offset), *Int64At(offset) + 1);

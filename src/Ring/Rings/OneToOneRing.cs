@@ -103,7 +103,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     public static OneToOneRing Create(string name, RingOptions? options = null)
     {
         options ??= new RingOptions();
-        return new OneToOneRing(Segment.Create(name, RingKind.OneToOne, OneToOneRingDescriptor.DataOffset, options), options);
+        return new OneToOneRing(Segment.Create(name, RingKind.OneToOne, options), options);
     }
 
     /// <summary>Opens an existing ring, validating its header; waits up to <see cref="RingOptions.OpenTimeout"/> for one being created.</summary>
@@ -117,7 +117,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     public static OneToOneRing CreateOrOpen(string name, RingOptions? options = null)
     {
         options ??= new RingOptions();
-        return new OneToOneRing(Segment.CreateOrOpen(name, RingKind.OneToOne, OneToOneRingDescriptor.DataOffset, options), options);
+        return new OneToOneRing(Segment.CreateOrOpen(name, RingKind.OneToOne, options), options);
     }
 
     /// <summary>A snapshot of the ring's positions and counters, read from the segment.</summary>

@@ -10,7 +10,7 @@ internal sealed unsafe partial class Segment
     /// One attempt to open and validate. Returns null (with the reason) while the segment looks half-made: an empty file
     /// (the creator has not reserved it yet) or a zero magic (the creator has not published the header yet).
     /// </summary>
-    private static Segment? TryOpenOnce(string name, string path, RingKind kind, int headerLength, out string? notReady)
+    private static Segment? TryOpenOnce(string name, string path, RingKind kind, out string? notReady)
     {
         notReady = null;
         var info = new FileInfo(path);
@@ -63,7 +63,7 @@ internal sealed unsafe partial class Segment
                 return null;
             }
 
-            segment.Validate(magic, kind, headerLength, fileLength);
+            segment.Validate(magic, kind, HeaderLengthOf(kind), fileLength);
             return segment;
         }
         catch
@@ -73,10 +73,8 @@ internal sealed unsafe partial class Segment
         }
     }
 
-    private static Segment? TryOpenOnce(string name, string path, RingKind kind, out string? notReady) =>
-        TryOpenOnce(name, path, kind, ExpectedHeaderLength(kind), out notReady);
-
-    private static int ExpectedHeaderLength(RingKind kind) => kind switch
+    /// <summary>Offset of the data region for each kind: where its layout descriptor puts it.</summary>
+    private static int HeaderLengthOf(RingKind kind) => kind switch
     {
         RingKind.OneToOne => OneToOneRingDescriptor.DataOffset,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Ring kind {(int)kind} is not known to this library."),

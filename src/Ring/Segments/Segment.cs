@@ -18,6 +18,7 @@ internal sealed unsafe partial class Segment : IDisposable
     private readonly MemoryMappedViewAccessor _view;
     private byte* _pointer;
     private int _disposed;
+    private bool _locked;
 
     private Segment(string name, string path, MemoryMappedFile file, MemoryMappedViewAccessor view, long length)
     {
@@ -64,8 +65,9 @@ internal sealed unsafe partial class Segment : IDisposable
     internal SharedMemory Memory { get; }
 
     /// <summary>Creates a segment; fails if the name exists. The file is removed again if any step fails.</summary>
-    internal static Segment Create(string name, RingKind kind, int headerLength, RingOptions options)
+    internal static Segment Create(string name, RingKind kind, RingOptions options)
     {
+        int headerLength = HeaderLengthOf(kind);
         string path = SegmentName.ToPath(name, options.Directory);
         long capacity = options.Capacity;
         int maxMessageLength = options.EffectiveMaxMessageLength(capacity);
@@ -111,7 +113,17 @@ internal sealed unsafe partial class Segment : IDisposable
 
             Reserve(stream, path, total);
             Segment segment = Map(name, path, stream, total);
-            segment.WriteHeader(kind, headerLength, capacity, maxMessageLength, total);
+            try
+            {
+                segment.WriteHeader(kind, headerLength, capacity, maxMessageLength, total);
+                segment.LockPagesIfAsked(options);
+            }
+            catch
+            {
+                segment.Dispose();
+                throw;
+            }
+
             success = true;
             return segment;
         }
@@ -136,6 +148,16 @@ internal sealed unsafe partial class Segment : IDisposable
             Segment? segment = TryOpenOnce(name, path, kind, out string? notReady);
             if (segment is not null)
             {
+                try
+                {
+                    segment.LockPagesIfAsked(options);
+                }
+                catch
+                {
+                    segment.Dispose();
+                    throw;
+                }
+
                 return segment;
             }
 
@@ -150,7 +172,7 @@ internal sealed unsafe partial class Segment : IDisposable
     }
 
     /// <summary>Creates the segment, or opens it if it exists; an existing one must match the kind and sizes asked for.</summary>
-    internal static Segment CreateOrOpen(string name, RingKind kind, int headerLength, RingOptions options)
+    internal static Segment CreateOrOpen(string name, RingKind kind, RingOptions options)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -159,7 +181,7 @@ internal sealed unsafe partial class Segment : IDisposable
             {
                 try
                 {
-                    return Create(name, kind, headerLength, options);
+                    return Create(name, kind, options);
                 }
                 catch (IOException) when (File.Exists(path) && attempt < 3)
                 {
@@ -190,6 +212,19 @@ internal sealed unsafe partial class Segment : IDisposable
             Dispose();
             throw new RingFormatException(
                 $"Segment '{Name}' exists with capacity {capacity} and maximum message length {existing}, but capacity {options.Capacity} and maximum message length {maxMessageLength} were asked for.");
+        }
+    }
+
+    private void LockPagesIfAsked(RingOptions options)
+    {
+        if (options.LockPages && OperatingSystem.IsLinux())
+        {
+            if (Interop.Sys.MLock(_pointer, (nuint)Length) != 0)
+            {
+                throw Interop.Errors.Exception($"mlock('{Path}', {Length} bytes)", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+            }
+
+            _locked = true;
         }
     }
 
@@ -251,6 +286,12 @@ internal sealed unsafe partial class Segment : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        // The view's disposal calls msync(MS_INVALIDATE), which fails with EBUSY on locked pages: unlock first.
+        if (_locked)
+        {
+            Interop.Sys.MUnlock(_pointer, (nuint)Length);
         }
 
         _pointer = null;

@@ -88,6 +88,12 @@ public class BadInputTests
         using var ring = OneToOneRing.Create(seg.Name, seg.Options());
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ring.Read(new byte[8], out _, TimeSpan.FromMilliseconds(-5)));
         Assert.Contains("Timeout -00:00:00.0050000 is invalid", e.Message);
+
+        // Refused even when the call would not have to wait.
+        Assert.Throws<ArgumentOutOfRangeException>(() => ring.TryWrite([1], 0, TimeSpan.FromSeconds(-2)));
+        Assert.True(ring.TryWrite([1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ring.Read(new byte[8], out _, TimeSpan.FromSeconds(-2)));
+        Assert.True(ring.TryRead(new byte[8], out _));
         Assert.Contains("Limit 0 is invalid", Assert.Throws<ArgumentOutOfRangeException>(() => ring.Read((_, _) => { }, 0)).Message);
     }
 

@@ -18,6 +18,7 @@ public sealed partial class OneToOneRing
     /// <exception cref="RingPeerDeadException">The reader died while the ring was full.</exception>
     public bool TryWrite(ReadOnlySpan<byte> message, int type, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        WaitLoop.CheckTimeout(timeout);
         if (TryWrite(message, type))
         {
             return true;
@@ -65,6 +66,7 @@ public sealed partial class OneToOneRing
     /// <exception cref="OperationCanceledException">The token was cancelled (nothing consumed).</exception>
     public ReadStatus Read(Span<byte> destination, out RingMessage message, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        WaitLoop.CheckTimeout(timeout);
         if (TryRead(destination, out message))
         {
             return ReadStatus.Message;

@@ -60,6 +60,16 @@ internal static unsafe class WaitLoop
     internal static long ToTicks(TimeSpan span) =>
         span == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)(span.Ticks * (Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond));
 
+    /// <summary>Refuses a negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CheckTimeout(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            ThrowHelper.ThrowTimeoutOutOfRange(timeout);
+        }
+    }
+
     /// <summary>The Stopwatch timestamp at which a wait of <paramref name="timeout"/> from now ends (long.MaxValue: never).</summary>
     internal static long Deadline(TimeSpan timeout)
     {
@@ -68,11 +78,7 @@ internal static unsafe class WaitLoop
             return long.MaxValue;
         }
 
-        if (timeout < TimeSpan.Zero)
-        {
-            ThrowHelper.ThrowTimeoutOutOfRange(timeout);
-        }
-
+        CheckTimeout(timeout);
         long ticks = ToTicks(timeout);
         long now = Stopwatch.GetTimestamp();
         return ticks >= long.MaxValue - now ? long.MaxValue : now + ticks;

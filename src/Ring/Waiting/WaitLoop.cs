@@ -54,6 +54,7 @@ internal static unsafe class WaitLoop
     private const int MaxYields = 8;
     private const int BusySpinYieldMask = 4095;
     private const int ChecksPerClockRead = 63;
+    private const int EagerChecks = 64;
     private const int MaxBackOff = 256;
     private const int InitialBackOff = 64;
 
@@ -128,7 +129,13 @@ internal static unsafe class WaitLoop
                     // Between checks: single PAUSEs (or growing runs of them when backing off). The clock,
                     // cancellation and liveness are looked at every 64 checks, so that a check costs a few nanoseconds
                     // and new data is noticed within about one PAUSE of its arrival.
-                    Pause(pause);
+                    // The first checks follow each other without a PAUSE: a reply that is on its way is noticed within
+                    // a few nanoseconds instead of half a PAUSE (25 ns on the machine we measure on).
+                    if (spins >= EagerChecks || backOff)
+                    {
+                        Pause(pause);
+                    }
+
                     if (backOff && pause < MaxBackOff)
                     {
                         pause <<= 1;

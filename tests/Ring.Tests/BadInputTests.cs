@@ -261,6 +261,9 @@ public class BadInputTests
     [InlineData(4, 0)]
     [InlineData(16, -7)]
     [InlineData(-100_000, 0)]
+    [InlineData(int.MaxValue, -1)]
+    [InlineData(int.MaxValue - 3, 0)]
+    [InlineData(int.MinValue, 0)]
     public void ReaderRefusesAFrameThatBreaksTheRules(int frameLength, int type)
     {
         using var seg = new TestSegment();

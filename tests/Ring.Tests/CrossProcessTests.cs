@@ -145,6 +145,54 @@ public class CrossProcessTests
     }
 
     [Fact]
+    public void ANewWriterRepairsTheDeadWritersTornClaimAndRefusesGarbage()
+    {
+        using var seg = new TestSegment();
+        using var reader = OneToOneRing.Create(seg.Name, seg.Options(capacity: 4096));
+        using (var dead = Peer.Start("write-then-hang", seg.Name, "count=3", "seed=1", "max=64"))
+        {
+            dead.WaitForLine("claimed", Long);
+            dead.Kill();
+        }
+
+        // Taking over, the new writer turns the dead writer's claim into padding: the reader gets the 3 committed
+        // messages, then the new writer's message, and the torn claim is counted.
+        using (var writer = OneToOneRing.Open(seg.Name, seg.Options()))
+        {
+            Assert.True(writer.TryWrite([42], 5));
+        }
+
+        byte[] buffer = new byte[64];
+        for (long i = 0; i < 3; i++)
+        {
+            Assert.Equal(ReadStatus.Message, reader.Read(buffer, out RingMessage m, Long));
+            Assert.Null(MessagePattern.Verify(buffer.AsSpan(0, m.Length), m.Type, 1, i, 64));
+        }
+
+        Assert.Equal(ReadStatus.Message, reader.Read(buffer, out RingMessage last, Long));
+        Assert.Equal(new RingMessage(1, 5), last);
+        Assert.Equal(1, reader.GetStatistics().TornClaims);
+
+        // A writer that takes over a ring whose unread frame holds garbage refuses it instead of walking off.
+        using (var dead = Peer.Start("write-then-hang", seg.Name, "count=0", "seed=1", "max=64"))
+        {
+            dead.WaitForLine("claimed", Long);
+            dead.Kill();
+        }
+
+        long head = reader.GetStatistics().Head;
+        using (var fs = new System.IO.FileStream(seg.Path, System.IO.FileMode.Open, System.IO.FileAccess.Write, System.IO.FileShare.ReadWrite))
+        {
+            fs.Position = Ring.Layout.OneToOneRingDescriptor.DataOffset + (head & 4095);
+            fs.Write(BitConverter.GetBytes(-int.MaxValue));
+        }
+
+        using var next = OneToOneRing.Open(seg.Name, seg.Options());
+        var e = Assert.Throws<RingCorruptedException>(() => next.TryWrite([1]));
+        Assert.Contains($"the frame at position {head} has length {-int.MaxValue}", e.Message);
+    }
+
+    [Fact]
     public void WriterBlockedOnAFullRingLearnsThatTheReaderDied()
     {
         using var seg = new TestSegment();

@@ -36,12 +36,7 @@ public sealed unsafe partial class OneToOneRing
             }
 
             int type = header[1];
-            int aligned = FrameDescriptor.Align(frameLength);
-            if (frameLength < FrameDescriptor.HeaderLength || aligned > _capacity - index || type < FrameDescriptor.PaddingType)
-            {
-                ThrowBadFrame(head, frameLength, type);
-            }
-
+            int aligned = CheckFrame(head, index, frameLength, type);
             if (type == FrameDescriptor.PaddingType)
             {
                 head += aligned;
@@ -50,11 +45,6 @@ public sealed unsafe partial class OneToOneRing
             }
 
             int length = frameLength - FrameDescriptor.HeaderLength;
-            if (length > _maxMessageLength)
-            {
-                ThrowBadFrame(head, frameLength, type);
-            }
-
             if (length > destination.Length)
             {
                 ThrowHelper.ThrowDestinationTooSmall(length, destination.Length, Name);
@@ -102,13 +92,8 @@ public sealed unsafe partial class OneToOneRing
                 }
 
                 int type = header[1];
-                int aligned = FrameDescriptor.Align(frameLength);
+                int aligned = CheckFrame(head, index, frameLength, type);
                 int length = frameLength - FrameDescriptor.HeaderLength;
-                if (length < 0 || aligned > _capacity - index || type < FrameDescriptor.PaddingType ||
-                    (length > _maxMessageLength && type != FrameDescriptor.PaddingType))
-                {
-                    ThrowBadFrame(head, frameLength, type);
-                }
 
                 // Consumed before the handler runs, so a handler that throws does not see the frame again.
                 head += aligned;
@@ -140,6 +125,24 @@ public sealed unsafe partial class OneToOneRing
         return Read(ref adapter, limit);
     }
 
+    /// <summary>
+    /// Checks a committed frame (positive length) before anything in it is used, and returns its aligned length: at
+    /// least a header, within the data region, a known type, and for a message at most the maximum payload.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int CheckFrame(long position, long index, int frameLength, int type)
+    {
+        // The length is bounded by the region before it is aligned, so the alignment cannot overflow.
+        if (frameLength < FrameDescriptor.HeaderLength || frameLength > _capacity - index ||
+            FrameDescriptor.Align(frameLength) > _capacity - index || type < FrameDescriptor.PaddingType ||
+            (type != FrameDescriptor.PaddingType && frameLength - FrameDescriptor.HeaderLength > _maxMessageLength))
+        {
+            ThrowBadFrame(position, frameLength, type);
+        }
+
+        return FrameDescriptor.Align(frameLength);
+    }
+
     /// <summary>Stores the new head (release: the reads of the freed frames are done) and wakes a sleeping writer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PublishHead(long head, int messages)
@@ -166,7 +169,7 @@ public sealed unsafe partial class OneToOneRing
         long index = head & _mask;
         if (frameLength < 0 &&
             (frameLength == int.MinValue || -frameLength < FrameDescriptor.HeaderLength ||
-             FrameDescriptor.Align(-frameLength) > _capacity - index || -frameLength > _maxMessageLength + FrameDescriptor.HeaderLength))
+             -frameLength > _maxMessageLength + FrameDescriptor.HeaderLength || FrameDescriptor.Align(-frameLength) > _capacity - index))
         {
             ThrowBadFrame(head, frameLength, ((int*)(_data + index))[1]);
         }

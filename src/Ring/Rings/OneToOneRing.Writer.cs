@@ -220,9 +220,14 @@ public sealed unsafe partial class OneToOneRing
             long index = position & _mask;
             int* header = (int*)(_data + index);
             int frameLength = Volatile.Read(ref header[0]);
-            int length = frameLength < 0 ? -frameLength : frameLength;
-            int aligned = FrameDescriptor.Align(length);
-            if (length < FrameDescriptor.HeaderLength || aligned > _capacity - index || aligned > _tail - position)
+            long length = frameLength < 0 ? -(long)frameLength : frameLength;
+            if (length < FrameDescriptor.HeaderLength || length > _capacity - index)
+            {
+                ThrowBadFrame(position, frameLength, header[1]);
+            }
+
+            int aligned = FrameDescriptor.Align((int)length);
+            if (aligned > _capacity - index || aligned > _tail - position)
             {
                 ThrowBadFrame(position, frameLength, header[1]);
             }

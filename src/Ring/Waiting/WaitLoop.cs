@@ -85,6 +85,11 @@ internal static unsafe class WaitLoop
         return ticks >= long.MaxValue - now ? long.MaxValue : now + ticks;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds, the deadline passes, or the peer is found dead; the phases
+    /// (spin, yield, sleep) follow <paramref name="policy"/>. Throws <see cref="OperationCanceledException"/> on
+    /// cancellation.
+    /// </summary>
     /// <param name="condition">What to wait for.</param>
     /// <param name="policy">The ring object's strategy and durations.</param>
     /// <param name="site">Where to sleep.</param>
@@ -126,11 +131,10 @@ internal static unsafe class WaitLoop
 
                 if (spinning)
                 {
-                    // Between checks: single PAUSEs (or growing runs of them when backing off). The clock,
-                    // cancellation and liveness are looked at every 64 checks, so that a check costs a few nanoseconds
-                    // and new data is noticed within about one PAUSE of its arrival.
-                    // The first checks follow each other without a PAUSE: a reply that is on its way is noticed within
-                    // a few nanoseconds instead of half a PAUSE (25 ns on the machine we measure on).
+                    // Between checks: nothing for the first 64 (a reply on its way is seen within nanoseconds, not
+                    // half a PAUSE later: 25 ns on the machine we measure on), then one PAUSE, or growing runs of them
+                    // when backing off. The clock, cancellation and liveness are looked at every 64 checks, so that a
+                    // check costs a few nanoseconds.
                     if (spins >= EagerChecks || backOff)
                     {
                         Pause(pause);

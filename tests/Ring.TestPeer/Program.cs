@@ -64,6 +64,22 @@ public static class Program
             Thread.Sleep(s.DelayMs);
         }
 
+        if (s.AfterReaderSleeps)
+        {
+            // Start only once the reader sleeps on the futex (bounded), so that the first write must wake it.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (ring.GetStatistics().ReaderSleeps == 0)
+            {
+                if (clock.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    Console.Error.WriteLine("the reader never slept");
+                    return 3;
+                }
+
+                Thread.Sleep(1);
+            }
+        }
+
         for (long i = 0; i < s.Count; i++)
         {
             int length = MessagePattern.Length(s.Seed, i, s.MaxLength);
@@ -196,6 +212,7 @@ public static class Program
                     case "dir": Directory = value; break;
                     case "delay": DelayMs = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "complete": Complete = bool.Parse(value); break;
+                    case "after-reader-sleeps": AfterReaderSleeps = bool.Parse(value); break;
                     default: throw new ArgumentException($"unknown setting '{key}'");
                 }
             }
@@ -214,5 +231,7 @@ public static class Program
         public int DelayMs { get; }
 
         public bool Complete { get; }
+
+        public bool AfterReaderSleeps { get; }
     }
 }

@@ -151,7 +151,16 @@ public class ContractTests
             ReadStatus s = reader.Read(buffer, out RingMessage m, Long);
             return (s, m);
         }, TaskCreationOptions.LongRunning);
-        await Task.Delay(50);
+        if (strategy is WaitStrategy.Blocking)
+        {
+            // Write only once the reader is asleep on the futex, however busy the machine.
+            await WaitUntil(() => writer.GetStatistics().ReaderSleeps >= 1);
+        }
+        else
+        {
+            await Task.Delay(50);
+        }
+
         Assert.True(writer.TryWrite([7, 7], 3));
         Assert.Equal((ReadStatus.Message, new RingMessage(2, 3)), await read.WaitAsync(Long));
         if (strategy is WaitStrategy.Blocking)
@@ -366,5 +375,15 @@ public class ContractTests
         Assert.Equal(0, stats.ReaderWakeups);
         Assert.Equal(0, stats.WriterWakeups);
         Assert.Equal(100_000, stats.MessagesRead);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < Long, "the condition did not hold within the timeout");
+            await Task.Delay(1);
+        }
     }
 }

@@ -49,7 +49,7 @@ public class CrossProcessTests
         using var seg = new TestSegment();
         using var reader = OneToOneRing.Create(seg.Name, seg.Options(strategy: WaitStrategy.Blocking));
         reader.TryRead(new byte[256], out _);
-        using var writer = Peer.Start("write", seg.Name, "count=1", "seed=3", "delay=300");
+        using var writer = Peer.Start("write", seg.Name, "count=1", "seed=3", "after-reader-sleeps=true");
         byte[] buffer = new byte[256];
         Assert.Equal(ReadStatus.Message, reader.Read(buffer, out RingMessage m, Long));
         Assert.Null(MessagePattern.Verify(buffer.AsSpan(0, m.Length), m.Type, 3, 0, 256));

@@ -41,18 +41,49 @@ internal static class ProcessLiveness
             }
         }
 
+        return TryReadLiveStartTime(pid, out long actual) && (startTime == 0 || actual == startTime);
+    }
+
+    /// <summary>
+    /// This process as one 64-bit word: the pid in the high half, the low 32 bits of the start time in the low half.
+    /// Fits a compare-and-swap, so that a lock word can hold its owner's identity itself.
+    /// </summary>
+    internal static long CurrentIdentity { get; } = Identity(Environment.ProcessId, s_currentStartTime);
+
+    /// <summary>Packs a pid and a start time as <see cref="CurrentIdentity"/> does.</summary>
+    internal static long Identity(int pid, long startTime) => ((long)pid << 32) | (uint)startTime;
+
+    /// <summary>The pid of an identity word.</summary>
+    internal static int ProcessIdOf(long identity) => (int)(identity >> 32);
+
+    /// <summary>Liveness of the process an identity word names (start time compared on its low 32 bits).</summary>
+    internal static bool IsAlive(long identity)
+    {
+        int pid = ProcessIdOf(identity);
+        if (pid <= 0)
+        {
+            return false;
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            return IsAlive(pid, 0);
+        }
+
+        return TryReadLiveStartTime(pid, out long actual) && (uint)actual == (uint)identity;
+    }
+
+    /// <summary>The start time of a process that exists and is not a zombie; false if it is gone.</summary>
+    private static bool TryReadLiveStartTime(int pid, out long startTime)
+    {
+        startTime = 0;
         if (Interop.Sys.Kill(pid, 0) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Interop.Errors.ESRCH)
         {
             return false;
         }
 
         // A zombie (Z) or dying (X) process still answers kill() but will never write again: it counts as dead.
-        if (!Interop.Procfs.TryReadStat(pid, out char state, out long actual) || state is 'Z' or 'X')
-        {
-            return false;
-        }
-
-        return startTime == 0 || actual == startTime;
+        return Interop.Procfs.TryReadStat(pid, out char state, out startTime) && state is not ('Z' or 'X');
     }
 
     private static long ReadCurrentStartTime() =>

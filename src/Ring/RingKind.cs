@@ -1,8 +1,20 @@
 namespace Ring;
 
-/// <summary>The kind of ring a segment holds, recorded in its header and checked on open.</summary>
+/// <summary>What a segment holds (a ring or a synchronization primitive), recorded in its header and checked on open.</summary>
 public enum RingKind
 {
     /// <summary>One writer process, one reader process, variable-length frames.</summary>
     OneToOne = 1,
+
+    /// <summary>A <see cref="SharedMutex"/>.</summary>
+    Mutex = 16,
+
+    /// <summary>A <see cref="SharedSemaphore"/>.</summary>
+    Semaphore = 17,
+
+    /// <summary>A <see cref="SharedEvent"/>.</summary>
+    Event = 18,
+
+    /// <summary>A <see cref="SharedBarrier"/>.</summary>
+    Barrier = 19,
 }

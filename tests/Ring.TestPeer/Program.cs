@@ -22,6 +22,19 @@ public static class Program
         string mode = args[0];
         string name = args[1];
         var settings = new Settings(args.AsSpan(2));
+        if (SyncModes.Handles(mode))
+        {
+            try
+            {
+                return SyncModes.Run(mode, name, settings.Count, settings.Path);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"peer {mode} failed: {e}");
+                return 4;
+            }
+        }
+
         try
         {
             var options = new RingOptions { WaitStrategy = settings.Strategy, OpenTimeout = TimeSpan.FromSeconds(10) };
@@ -213,6 +226,7 @@ public static class Program
                     case "delay": DelayMs = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "complete": Complete = bool.Parse(value); break;
                     case "after-reader-sleeps": AfterReaderSleeps = bool.Parse(value); break;
+                    case "path": Path = value; break;
                     default: throw new ArgumentException($"unknown setting '{key}'");
                 }
             }
@@ -233,5 +247,7 @@ public static class Program
         public bool Complete { get; }
 
         public bool AfterReaderSleeps { get; }
+
+        public string? Path { get; }
     }
 }

@@ -73,10 +73,14 @@ internal sealed unsafe partial class Segment
         }
     }
 
+    /// <summary>True for the kinds that carry messages (a data region with a capacity and a maximum message length).</summary>
+    private static bool IsRing(RingKind kind) => kind == RingKind.OneToOne;
+
     /// <summary>Offset of the data region for each kind: where its layout descriptor puts it.</summary>
     private static int HeaderLengthOf(RingKind kind) => kind switch
     {
         RingKind.OneToOne => OneToOneRingDescriptor.DataOffset,
+        RingKind.Mutex or RingKind.Semaphore or RingKind.Event or RingKind.Barrier => SyncDescriptor.SegmentLength,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Ring kind {(int)kind} is not known to this library."),
     };
 
@@ -117,15 +121,22 @@ internal sealed unsafe partial class Segment
         }
 
         long capacity = m.ReadInt64Plain(SegmentHeaderDescriptor.CapacityOffset);
-        if (capacity < SegmentHeaderDescriptor.MinCapacity || capacity > SegmentHeaderDescriptor.MaxCapacity || (capacity & (capacity - 1)) != 0)
+        int maxMessageLength = m.ReadInt32Plain(SegmentHeaderDescriptor.MaxMessageLengthOffset);
+        if (!IsRing(kind))
+        {
+            if (capacity != 0 || maxMessageLength != 0)
+            {
+                throw new RingFormatException($"{who} has capacity {capacity} and maximum message length {maxMessageLength}; a {kind} segment has neither (both 0).");
+            }
+        }
+        else if (capacity < SegmentHeaderDescriptor.MinCapacity || capacity > SegmentHeaderDescriptor.MaxCapacity || (capacity & (capacity - 1)) != 0)
         {
             throw new RingFormatException(
                 $"{who} has capacity {capacity}: it must be a power of two between {SegmentHeaderDescriptor.MinCapacity} and {SegmentHeaderDescriptor.MaxCapacity} bytes.");
         }
 
-        int maxMessageLength = m.ReadInt32Plain(SegmentHeaderDescriptor.MaxMessageLengthOffset);
-        int limit = FrameDescriptor.MaxMessageLengthFor(capacity);
-        if (maxMessageLength < 1 || maxMessageLength > limit)
+        int limit = IsRing(kind) ? FrameDescriptor.MaxMessageLengthFor(capacity) : 0;
+        if (IsRing(kind) && (maxMessageLength < 1 || maxMessageLength > limit))
         {
             throw new RingFormatException($"{who} has maximum message length {maxMessageLength}: for capacity {capacity} it must be between 1 and {limit}.");
         }

@@ -65,12 +65,16 @@ internal sealed unsafe partial class Segment : IDisposable
     internal SharedMemory Memory { get; }
 
     /// <summary>Creates a segment; fails if the name exists. The file is removed again if any step fails.</summary>
-    internal static Segment Create(string name, RingKind kind, RingOptions options)
+    /// <param name="name">The segment name, or a full path.</param>
+    /// <param name="kind">What the segment holds; a ring takes its sizes from the options, a primitive has none.</param>
+    /// <param name="options">Directory, mode, sizes.</param>
+    /// <param name="initialize">Writes the kind's initial state, before the header is published.</param>
+    internal static Segment Create(string name, RingKind kind, RingOptions options, Action<SharedMemory>? initialize = null)
     {
         int headerLength = HeaderLengthOf(kind);
         string path = SegmentName.ToPath(name, options.Directory);
-        long capacity = options.Capacity;
-        int maxMessageLength = options.EffectiveMaxMessageLength(capacity);
+        long capacity = IsRing(kind) ? options.Capacity : 0;
+        int maxMessageLength = IsRing(kind) ? options.EffectiveMaxMessageLength(capacity) : 0;
         long total = headerLength + capacity;
 
         FileStream stream;
@@ -115,6 +119,7 @@ internal sealed unsafe partial class Segment : IDisposable
             Segment segment = Map(name, path, stream, total);
             try
             {
+                initialize?.Invoke(segment.Memory);
                 segment.WriteHeader(kind, headerLength, capacity, maxMessageLength, total);
                 segment.LockPagesIfAsked(options);
             }
@@ -172,7 +177,7 @@ internal sealed unsafe partial class Segment : IDisposable
     }
 
     /// <summary>Creates the segment, or opens it if it exists; an existing one must match the kind and sizes asked for.</summary>
-    internal static Segment CreateOrOpen(string name, RingKind kind, RingOptions options)
+    internal static Segment CreateOrOpen(string name, RingKind kind, RingOptions options, Action<SharedMemory>? initialize = null)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -181,7 +186,7 @@ internal sealed unsafe partial class Segment : IDisposable
             {
                 try
                 {
-                    return Create(name, kind, options);
+                    return Create(name, kind, options, initialize);
                 }
                 catch (IOException) when (File.Exists(path) && attempt < 3)
                 {
@@ -192,7 +197,11 @@ internal sealed unsafe partial class Segment : IDisposable
             try
             {
                 Segment segment = Open(name, kind, options);
-                segment.CheckSizes(options);
+                if (IsRing(kind))
+                {
+                    segment.CheckSizes(options);
+                }
+
                 return segment;
             }
             catch (FileNotFoundException) when (attempt < 3)

@@ -23,10 +23,10 @@ internal sealed unsafe class FutexSite
 
     internal int* Sleepers { get; }
 
-    /// <summary>Counter of sleeps, written by the sleeping side only.</summary>
+    /// <summary>Counter of sleeps (incremented atomically: several processes may share it).</summary>
     internal long* SleepCounter { get; }
 
-    /// <summary>Counter of wake-ups, written by the waking side only.</summary>
+    /// <summary>Counter of wake-ups (incremented atomically).</summary>
     internal long* WakeCounter { get; }
 
     /// <summary>True if some party is inside the sleep protocol. Call after <see cref="AsymmetricFence.Light"/>.</summary>
@@ -36,7 +36,7 @@ internal sealed unsafe class FutexSite
     internal void Wake()
     {
         Interlocked.Increment(ref *Signal);
-        Volatile.Write(ref *WakeCounter, *WakeCounter + 1);
+        Interlocked.Increment(ref *WakeCounter);
         if (IsFutexSupported)
         {
             Interop.Sys.FutexWake(Signal, int.MaxValue);

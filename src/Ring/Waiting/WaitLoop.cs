@@ -267,7 +267,7 @@ internal static unsafe class WaitLoop
                 return true;
             }
 
-            Volatile.Write(ref *site.SleepCounter, *site.SleepCounter + 1);
+            Interlocked.Increment(ref *site.SleepCounter);
             long nanoseconds = sleepTicks >= long.MaxValue / 1000 ? 1_000_000_000L : (long)(sleepTicks * (1_000_000_000.0 / Stopwatch.Frequency));
             Interop.Sys.FutexWait(site.Signal, seen, Math.Max(nanoseconds, 1000));
             return false;

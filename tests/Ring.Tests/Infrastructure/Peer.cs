@@ -114,6 +114,20 @@ public sealed class Peer : IDisposable
         return null!;
     }
 
+    /// <summary>Takes a stdout line starting with <paramref name="prefix"/> if one has arrived; never waits.</summary>
+    public bool TryTakeLine(string prefix)
+    {
+        while (_lines.TryTake(out string? line))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Waits for the peer to exit and returns its exit code; kills it and fails the test on timeout.</summary>
     public int WaitForExit(TimeSpan timeout)
     {

@@ -143,7 +143,9 @@ public class ContractTests
     {
         using var seg = new TestSegment();
         using var writer = OneToOneRing.Create(seg.Name, seg.Options(strategy: strategy));
-        using var reader = OneToOneRing.Open(seg.Name, seg.Options(strategy: strategy));
+        RingOptions readerOptions = seg.Options(strategy: strategy);
+        readerOptions.LivenessCheckInterval = TimeSpan.FromSeconds(10); // asleep until woken, not woken by its own checks
+        using var reader = OneToOneRing.Open(seg.Name, readerOptions);
         byte[] buffer = new byte[16];
         reader.TryRead(buffer, out _); // attach before the thread starts
         Task<(ReadStatus, RingMessage)> read = Task.Factory.StartNew(() =>

@@ -47,7 +47,10 @@ public class CrossProcessTests
     public void SleepingReaderIsWokenByAnotherProcess()
     {
         using var seg = new TestSegment();
-        using var reader = OneToOneRing.Create(seg.Name, seg.Options(strategy: WaitStrategy.Blocking));
+        // A long liveness interval: the reader stays asleep (it does not wake to check on the writer) until woken.
+        RingOptions options = seg.Options(strategy: WaitStrategy.Blocking);
+        options.LivenessCheckInterval = TimeSpan.FromSeconds(10);
+        using var reader = OneToOneRing.Create(seg.Name, options);
         reader.TryRead(new byte[256], out _);
         using var writer = Peer.Start("write", seg.Name, "count=1", "seed=3", "after-reader-sleeps=true");
         byte[] buffer = new byte[256];

@@ -303,7 +303,7 @@ public class SyncTests
         // Exactly one passed: the set was consumed and the other still waits (it cannot pass without another set).
         Assert.False(auto.IsSet);
         Peer loser = winner == "a" ? b : a;
-        Assert.Equal(1, Sleepers(seg2));
+        await WaitUntil(() => Sleepers(seg2) == 1);
         auto.Set();
         loser.AssertSuccess(Long);
         (winner == "a" ? a : b).AssertSuccess(Long);

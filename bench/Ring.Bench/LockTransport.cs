@@ -499,11 +499,19 @@ internal static class LockDrivers
         control.PeerPairs = pairs;
     }
 
-    /// <summary>Mutual exclusion held if no increment was lost: the counter equals both sides' pairs.</summary>
+    /// <summary>
+    /// Mutual exclusion held if no increment was lost: the counter equals both sides' pairs. A run in which the other
+    /// side never got the lock was not contended and fails too.
+    /// </summary>
     internal static CellResult Verify(CellResult result, LockControl control, long parentPairs)
     {
         long counter = control.Counter;
         long peerPairs = control.PeerPairs;
+        if (peerPairs == 0)
+        {
+            return ParentSide.Failed(result.Spec, "not contended: the other side never acquired the lock during the run");
+        }
+
         if (counter != parentPairs + peerPairs)
         {
             return ParentSide.Failed(result.Spec, string.Create(

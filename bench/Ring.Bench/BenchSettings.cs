@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace Ring.Bench;
 
@@ -23,8 +24,9 @@ internal sealed record BenchSettings(
     internal const int MaxSize = 4 << 20;
 
     /// <summary>
-    /// Default budgets keep a full run (72 cells) near 1.5 minutes on two cores: ping-pong stops at 200k round trips or
-    /// 1 s, throughput measures 0.75 s, idle wake-up 1000 messages at 1 ms; each after a 0.25 s warm-up. --count or
+    /// Default budgets keep a full run (78 cells) near 1.5 minutes on two cores: ping-pong stops at 200k round trips or
+    /// 1 s, throughput and the lock scenarios measure 0.75 s, idle wake-up 1000 messages at 1 ms; each after a 0.25 s
+    /// warm-up. --count or
     /// --duration replace both bounds: the one given applies, the other is lifted.
     /// </summary>
     internal CellPlan PlanFor(ScenarioKind scenario, int messageSize)
@@ -76,9 +78,13 @@ internal sealed record BenchSettings(
         CellPlan ping = PlanFor(ScenarioKind.PingPong, 32);
         CellPlan tput = PlanFor(ScenarioKind.Throughput, 32);
         CellPlan idle = PlanFor(ScenarioKind.IdleWakeup, 32);
+        CellPlan locks = PlanFor(ScenarioKind.LockContended, 0);
+        string lockPart = Scenarios.Any(Names.IsLock)
+            ? $"; lock-*: warm-up {Seconds(locks.WarmupTicks)}, then ≤ {Count(locks.Count)} pairs or {Seconds(locks.DurationTicks)}"
+            : string.Empty;
         return $"pingpong: warm-up {Seconds(ping.WarmupTicks)} (≥ {Count(ping.WarmupCount)} round trips), then ≤ {Count(ping.Count)} round trips or {Seconds(ping.DurationTicks)}; " +
             $"throughput: warm-up {Seconds(tput.WarmupTicks)}, then ≤ {Count(tput.Count)} messages or {Seconds(tput.DurationTicks)}; " +
-            $"idle-wakeup: 1 message/ms, {Count(idle.WarmupCount)} warm-up, then ≤ {Count(idle.Count)} messages or {Seconds(idle.DurationTicks)}" +
+            $"idle-wakeup: 1 message/ms, {Count(idle.WarmupCount)} warm-up, then ≤ {Count(idle.Count)} messages or {Seconds(idle.DurationTicks)}" + lockPart +
             (Repeat > 1 ? $"; each cell run {Repeat} times in rounds, the run with the median headline figure (p50, or msgs/s) reported" : string.Empty) +
             (Quick ? " (--quick: smoke run, numbers not meaningful)" : string.Empty);
     }

@@ -12,6 +12,9 @@ internal enum TransportKind
     Pipe,
     Uds,
     ShmFloor,
+    RingMutex,
+    Flock,
+    LockFloor,
 }
 
 /// <summary>What is measured.</summary>
@@ -21,18 +24,33 @@ internal enum ScenarioKind
     Throughput,
     ThroughputBatch,
     IdleWakeup,
+    LockUncontended,
+    LockContended,
 }
 
 /// <summary>The command-line names of transports and scenarios, in table order.</summary>
 internal static class Names
 {
-    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor"];
+    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor"];
 
-    internal static readonly string[] Scenarios = ["pingpong", "throughput", "throughput-batch", "idle-wakeup"];
+    internal static readonly string[] Scenarios = ["pingpong", "throughput", "throughput-batch", "idle-wakeup", "lock-uncontended", "lock-contended"];
 
     internal static string Of(TransportKind transport) => Transports[(int)transport];
 
     internal static string Of(ScenarioKind scenario) => Scenarios[(int)scenario];
+
+    /// <summary>The lock transports (ring-mutex, flock, lock-floor) run only the lock scenarios.</summary>
+    internal static bool IsLock(TransportKind transport) => transport >= TransportKind.RingMutex;
+
+    /// <summary>The lock scenarios run only with the lock transports.</summary>
+    internal static bool IsLock(ScenarioKind scenario) => scenario >= ScenarioKind.LockUncontended;
+
+    /// <summary>True if the scenario means something for the transport: lock with lock, messages with messages.</summary>
+    internal static bool Fits(TransportKind transport, ScenarioKind scenario) => IsLock(transport) == IsLock(scenario);
+
+    internal static string LockTransports => string.Join(", ", Transports[(int)TransportKind.RingMutex..]);
+
+    internal static string LockScenarios => string.Join(", ", Scenarios[(int)ScenarioKind.LockUncontended..]);
 
     internal static bool TryParseTransport(string name, out TransportKind transport)
     {
@@ -60,10 +78,12 @@ internal static class Names
 /// <param name="TimeoutTicks">The whole cell, process start included: past it the child is killed and the cell fails.</param>
 internal sealed record CellPlan(long WarmupTicks, long WarmupCount, long DurationTicks, long Count, long TimeoutTicks);
 
-/// <summary>One measurement: a transport, a scenario and a message size.</summary>
+/// <summary>One measurement: a transport, a scenario and a message size (0 for the lock scenarios, which send none).</summary>
 internal sealed record CellSpec(TransportKind Transport, ScenarioKind Scenario, int MessageSize, CellPlan Plan)
 {
-    public override string ToString() => $"{Names.Of(Transport)} {Names.Of(Scenario)} {Units.FormatSize(MessageSize)}";
+    public override string ToString() => Names.IsLock(Scenario)
+        ? $"{Names.Of(Transport)} {Names.Of(Scenario)}"
+        : $"{Names.Of(Transport)} {Names.Of(Scenario)} {Units.FormatSize(MessageSize)}";
 }
 
 /// <summary>What a cell measured; null where not applicable. Latencies in nanoseconds.</summary>

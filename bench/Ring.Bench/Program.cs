@@ -33,12 +33,12 @@ public static class Program
         };
         var sizes = new Option<string[]>("--sizes")
         {
-            Description = "Message sizes, comma-separated, e.g. 32,1K,64K (default). At least 16 bytes, at most 4M.",
+            Description = "Message sizes, comma-separated, e.g. 32,1K,64K (default). At least 16 bytes, at most 4M. The lock scenarios have none.",
             AllowMultipleArgumentsPerToken = true,
         };
         var count = new Option<long?>("--count", "-n")
         {
-            Description = "Measured messages (round trips for pingpong) per cell. With --count alone, cells are count-bound.",
+            Description = "Measured messages (round trips for pingpong, the parent's acquire+release pairs for the lock scenarios) per cell. With --count alone, cells are count-bound.",
         };
         var duration = new Option<string?>("--duration", "-d")
         {
@@ -46,7 +46,7 @@ public static class Program
         };
         var warmup = new Option<string?>("--warmup")
         {
-            Description = "Warm-up time of pingpong and throughput cells (default 0.25s).",
+            Description = "Warm-up time of pingpong, throughput and lock cells (default 0.25s).",
         };
         var cellTimeout = new Option<string?>("--cell-timeout")
         {
@@ -66,11 +66,11 @@ public static class Program
         };
         var repeat = new Option<int>("--repeat", "-r")
         {
-            Description = "Run every cell this many times, in rounds over all cells, and report the run with the median headline figure (p50 latency, or msgs/s): steadier figures on a noisy machine.",
+            Description = "Run every cell this many times, in rounds over all cells, and report the run with the median headline figure (p50 latency, or msgs/s for throughput and lock-contended): steadier figures on a noisy machine.",
             DefaultValueFactory = _ => 1,
         };
 
-        var root = new RootCommand("Ring cross-process benchmark: ping-pong latency, throughput and idle wake-up of Ring against pipes, Unix sockets and a bare shared-memory floor.")
+        var root = new RootCommand("Ring cross-process benchmark: ping-pong latency, throughput and idle wake-up of Ring against pipes, Unix sockets and a bare shared-memory floor; acquire/release of Ring's SharedMutex against flock(2) and the in-process System.Threading.Lock.")
         {
             transports, scenarios, sizes, count, duration, warmup, cellTimeout, json, markdown, quick, repeat,
         };
@@ -94,6 +94,11 @@ public static class Program
             if (r is < 1 or > 100)
             {
                 errors.Add($"--repeat {r} is invalid: it must be between 1 and 100.");
+            }
+
+            if (errors.Count == 0 && !t.Exists(transport => s.Exists(scenario => Names.Fits(transport, scenario))))
+            {
+                errors.Add($"no cell to run: the lock scenarios ({Names.LockScenarios}) run only with the lock transports ({Names.LockTransports}), the other scenarios only with the other transports.");
             }
 
             if (errors.Count > 0)

@@ -28,7 +28,8 @@ internal static class Report
         foreach (CellResult r in results)
         {
             CellSpec s = r.Spec;
-            string head = $"| {Names.Of(s.Transport)} | {Names.Of(s.Scenario)} | {Units.FormatSize(s.MessageSize)} |";
+            string size = Names.IsLock(s.Scenario) ? NotApplicable : Units.FormatSize(s.MessageSize);
+            string head = $"| {Names.Of(s.Transport)} | {Names.Of(s.Scenario)} | {size} |";
             if (r.Failed)
             {
                 sb.AppendLine(head + " FAILED | — | — | — | — | — | — | — | — |");
@@ -60,6 +61,16 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine("pingpong: round-trip time. throughput: one message per call; throughput-batch: each transport's batched path (ring and shm-floor readers check payloads in place, without copying). " +
             "idle-wakeup: one-way latency (receive time − send timestamp), 1 ms between messages; cpu% = receiver process CPU time / wall time. MB = 10^6 payload bytes.");
+        if (results.Any(r => Names.IsLock(r.Spec.Scenario)))
+        {
+            sb.AppendLine();
+            sb.AppendLine("lock-uncontended: the parent acquires and releases in a loop while the child only holds the lock open; latency = one acquire+release pair " +
+                "(plus one clock read), msgs/s = pairs/s. lock-contended: parent and child both loop {acquire; increment a counter in shared memory, non-atomically; release}; " +
+                "latency = the parent's acquire, msgs/s = pairs/s of both sides together; the counter is checked against both sides' pair counts (mutual exclusion). " +
+                "ring-mutex: Ring's SharedMutex (Hybrid wait); flock: flock(2) LOCK_EX/LOCK_UN on a file in the temp directory, each process with its own open file; " +
+                "lock-floor: System.Threading.Lock between two threads of ONE process — the in-process floor, not a cross-process lock.");
+        }
+
         return sb.ToString();
     }
 
@@ -84,7 +95,7 @@ internal static class Report
 
         if (r.MsgsPerSec is double m)
         {
-            parts.Add(Invariant($"{m:N0} msgs/s, {r.BytesPerSec / 1e6:N1} MB/s"));
+            parts.Add(r.BytesPerSec is double b ? Invariant($"{m:N0} msgs/s, {b / 1e6:N1} MB/s") : Invariant($"{m:N0} msgs/s"));
         }
 
         if (r.CpuPercent is double c)

@@ -14,17 +14,7 @@ internal static class Runner
 
     internal static int Run(BenchSettings settings)
     {
-        var cells = new List<CellSpec>();
-        foreach (TransportKind transport in settings.Transports)
-        {
-            foreach (ScenarioKind scenario in settings.Scenarios)
-            {
-                foreach (int size in settings.Sizes)
-                {
-                    cells.Add(new CellSpec(transport, scenario, size, settings.PlanFor(scenario, size)));
-                }
-            }
-        }
+        List<CellSpec> cells = Cells(settings);
 
         // Ctrl+C or SIGTERM: stop after the current cell, whose child is killed; finally blocks remove what it made.
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -90,7 +80,36 @@ internal static class Runner
         return results.Exists(r => r.Failed) ? 1 : 0;
     }
 
-    /// <summary>A failed run if any failed; otherwise the run whose headline figure (p50, else msgs/s) is the median.</summary>
+    /// <summary>
+    /// The meaningful combinations, in table order: message scenarios with message transports, one per size; lock
+    /// scenarios with lock transports, once each (message size 0).
+    /// </summary>
+    internal static List<CellSpec> Cells(BenchSettings settings)
+    {
+        var cells = new List<CellSpec>();
+        foreach (TransportKind transport in settings.Transports)
+        {
+            foreach (ScenarioKind scenario in settings.Scenarios)
+            {
+                if (!Names.Fits(transport, scenario))
+                {
+                    continue;
+                }
+
+                foreach (int size in Names.IsLock(scenario) ? [0] : settings.Sizes)
+                {
+                    cells.Add(new CellSpec(transport, scenario, size, settings.PlanFor(scenario, size)));
+                }
+            }
+        }
+
+        return cells;
+    }
+
+    /// <summary>
+    /// A failed run if any failed; otherwise the run whose headline figure is the median: msgs/s for the throughput
+    /// cells and lock-contended (pairs/s of both sides), else p50.
+    /// </summary>
     private static CellResult Median(List<CellResult> cellRuns)
     {
         CellResult? failed = cellRuns.Find(r => r.Failed);
@@ -99,7 +118,8 @@ internal static class Runner
             return failed;
         }
 
-        cellRuns.Sort((a, b) => a.P50Ns is long pa && b.P50Ns is long pb
+        bool byRate = cellRuns[0].Spec.Scenario == ScenarioKind.LockContended;
+        cellRuns.Sort((a, b) => !byRate && a.P50Ns is long pa && b.P50Ns is long pb
             ? pa.CompareTo(pb)
             : (b.MsgsPerSec ?? 0).CompareTo(a.MsgsPerSec ?? 0));
         return cellRuns[cellRuns.Count / 2];
@@ -124,6 +144,7 @@ internal static class Runner
                 TransportKind.Pipe => StreamTransport.RunPipeParent(spec, resource),
                 TransportKind.Uds => StreamTransport.RunUdsParent(spec, resource),
                 TransportKind.ShmFloor => ShmFloorTransport.RunParent(spec, resource),
+                TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor => LockTransport.RunParent(spec, resource),
                 _ => RingTransport.RunParent(spec, resource),
             };
         }

@@ -64,7 +64,7 @@ internal static class ChildSide
     /// Test hook for the harness's own robustness: RING_BENCH_CHILD_FAULT=hang makes every child hang after READY,
     /// =exit makes it exit with code 42; the parent must fail the cell, clean up and go on.
     /// </summary>
-    private static void InjectFault()
+    internal static void InjectFault()
     {
         switch (Environment.GetEnvironmentVariable("RING_BENCH_CHILD_FAULT"))
         {
@@ -112,6 +112,9 @@ internal static class ChildSide
                     break;
                 case TransportKind.ShmFloor:
                     ShmFloorTransport.RunChild(args);
+                    break;
+                case TransportKind.RingMutex or TransportKind.Flock:
+                    LockTransport.RunChild(args);
                     break;
                 default:
                     RingTransport.RunChild(args);

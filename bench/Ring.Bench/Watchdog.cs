@@ -16,8 +16,15 @@ internal static class Watchdog
     private static long s_deadline = long.MaxValue;
     private static volatile bool s_peerExited;
     private static volatile bool s_cancelled;
+    private static CancellationTokenSource s_token = new();
 
     internal static bool IsCancelled => s_cancelled;
+
+    /// <summary>
+    /// Cancelled at the deadline, on Ctrl+C and (in the parent) when the child exits: for blocking calls that take a
+    /// token (SharedMutex.Acquire) instead of polling <see cref="ThrowIfExpired"/>.
+    /// </summary>
+    internal static CancellationToken Token => Volatile.Read(ref s_token).Token;
 
     internal static bool PeerExited => s_peerExited;
 
@@ -26,11 +33,43 @@ internal static class Watchdog
         s_peerExited = false;
         long now = Stopwatch.GetTimestamp();
         Volatile.Write(ref s_deadline, timeoutTicks >= long.MaxValue - now ? long.MaxValue : now + timeoutTicks);
+        var token = new CancellationTokenSource();
+        if (timeoutTicks < long.MaxValue / 2)
+        {
+            token.CancelAfter(TimeSpan.FromSeconds(Math.Min(Units.TicksToSeconds(timeoutTicks), int.MaxValue / 1000.0)));
+        }
+
+        if (s_cancelled)
+        {
+            token.Cancel();
+        }
+
+        Interlocked.Exchange(ref s_token, token).Dispose();
     }
 
-    internal static void OnPeerExited() => s_peerExited = true;
+    internal static void OnPeerExited()
+    {
+        s_peerExited = true;
+        CancelToken();
+    }
 
-    internal static void Cancel() => s_cancelled = true;
+    internal static void Cancel()
+    {
+        s_cancelled = true;
+        CancelToken();
+    }
+
+    private static void CancelToken()
+    {
+        try
+        {
+            Volatile.Read(ref s_token).Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Replaced by the next cell's meanwhile.
+        }
+    }
 
     /// <summary>Throws if the cell ran out of time or the run was cancelled.</summary>
     internal static void ThrowIfExpired()

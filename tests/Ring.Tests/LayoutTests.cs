@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Ring.Layout;
 using Xunit;
 
@@ -71,6 +72,32 @@ public class LayoutTests
         }
 
         Assert.Equal(0, OneToOneRingDescriptor.DataOffset % 4096);
+    }
+
+    [Fact]
+    public void SyncPrimitiveOffsets()
+    {
+        Assert.Equal(128, SyncDescriptor.StateOffset);
+        Assert.Equal(256, SyncDescriptor.SignalOffset);
+        Assert.Equal(260, SyncDescriptor.SleepersOffset);
+        Assert.Equal(264, SyncDescriptor.SleepsOffset);
+        Assert.Equal(272, SyncDescriptor.WakeupsOffset);
+        Assert.Equal(384, SyncDescriptor.ExtensionOffset);
+        Assert.Equal(4096, SyncDescriptor.SegmentLength);
+        Assert.Equal(128, SharedMutexDescriptor.OwnerOffset);
+        Assert.Equal(136, SharedMutexDescriptor.AbandonmentsOffset);
+        Assert.Equal(128, SharedSemaphoreDescriptor.CountOffset);
+        Assert.Equal(132, SharedSemaphoreDescriptor.MaximumOffset);
+        Assert.Equal(128, SharedEventDescriptor.StateOffset);
+        Assert.Equal(132, SharedEventDescriptor.ModeOffset);
+        Assert.Equal(128, SharedBarrierDescriptor.ProgressOffset);
+        Assert.Equal(136, SharedBarrierDescriptor.ParticipantsOffset);
+        Assert.Equal(140, SharedBarrierDescriptor.BrokenOffset);
+        Assert.Equal(384, SharedBarrierDescriptor.TableOffset);
+        Assert.Equal(16, SharedBarrierDescriptor.EntryLength);
+        Assert.Equal(200, SharedBarrierDescriptor.MaxParticipants);
+        Assert.True(SharedBarrierDescriptor.TableOffset + (SharedBarrierDescriptor.MaxParticipants * SharedBarrierDescriptor.EntryLength) <= SyncDescriptor.SegmentLength);
+        Assert.Equal(new[] { 1, 16, 17, 18, 19 }, Enum.GetValues<RingKind>().Select(k => (int)k).ToArray());
     }
 
     [Fact]

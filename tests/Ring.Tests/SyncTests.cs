@@ -146,7 +146,8 @@ public class SyncTests
         using var auto = SharedEvent.Create(seg2.Name, EventResetMode.AutoReset, true, Options(seg2));
         using var other = SharedEvent.Open(seg2.Name, Options(seg2));
         Assert.Equal(EventResetMode.AutoReset, other.Mode);
-        Assert.True(other.Wait(TimeSpan.Zero)); // consumes it
+        Assert.True(other.TryWait()); // consumes it
+        Assert.False(auto.TryWait());
         Assert.False(auto.Wait(TimeSpan.Zero));
         Assert.False(auto.IsSet);
     }

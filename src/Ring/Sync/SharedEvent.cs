@@ -75,6 +75,13 @@ public sealed unsafe class SharedEvent : IDisposable
         Interlocked.Exchange(ref *_state, 0);
     }
 
+    /// <summary>Passes if the event is set (consuming it if auto-reset), without waiting.</summary>
+    public bool TryWait()
+    {
+        _core.ThrowIfDisposed();
+        return TryPass();
+    }
+
     /// <summary>Waits until the event is set (consuming it if auto-reset), up to <paramref name="timeout"/>; false if it expired.</summary>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public bool Wait(TimeSpan timeout, CancellationToken cancellationToken = default)

@@ -173,7 +173,9 @@ public sealed unsafe class SharedMutex : IDisposable
 
     private bool TryTake()
     {
-        if (Interlocked.CompareExchange(ref *_owner, _identity, 0) == 0)
+        // Test, then test-and-set: a waiter re-checking a held mutex reads the line instead of stealing it with a
+        // compare-and-swap that would fail anyway.
+        if (Volatile.Read(ref *_owner) == 0 && Interlocked.CompareExchange(ref *_owner, _identity, 0) == 0)
         {
             _held = true;
             return true;

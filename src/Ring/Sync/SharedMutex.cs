@@ -173,9 +173,7 @@ public sealed unsafe class SharedMutex : IDisposable
 
     private bool TryTake()
     {
-        // Test, then test-and-set: a waiter re-checking a held mutex reads the line instead of stealing it with a
-        // compare-and-swap that would fail anyway.
-        if (Volatile.Read(ref *_owner) == 0 && Interlocked.CompareExchange(ref *_owner, _identity, 0) == 0)
+        if (Interlocked.CompareExchange(ref *_owner, _identity, 0) == 0)
         {
             _held = true;
             return true;

@@ -255,22 +255,10 @@ public sealed partial class OneToOneRing
         }
     }
 
-    /// <summary>
-    /// Counts a thread into a blocking wait, so that <see cref="Dispose"/> does not unmap the segment under it. The
-    /// increment (a full fence) before the check pairs with Dispose's store of the flag, fence, and load of the count:
-    /// either this thread sees the flag, or Dispose sees the thread and waits for it to leave.
-    /// </summary>
-    private void EnterBlocking()
-    {
-        Interlocked.Increment(ref _blockedThreads);
-        if (_disposed)
-        {
-            Interlocked.Decrement(ref _blockedThreads);
-            ThrowHelper.ThrowObjectDisposed(Name);
-        }
-    }
+    /// <summary>Counts the thread into a blocking wait, so that <see cref="Dispose"/> does not unmap the segment under it.</summary>
+    private void EnterBlocking() => _gate.Enter($"Ring '{Name}'");
 
-    private void ExitBlocking() => Interlocked.Decrement(ref _blockedThreads);
+    private void ExitBlocking() => _gate.Exit();
 
     private WaitOutcome WaitForData(long deadline, CancellationToken cancellationToken)
     {
@@ -314,7 +302,7 @@ public sealed partial class OneToOneRing
     private readonly struct DataCondition(OneToOneRing ring) : IWaitCondition
     {
         public bool IsSatisfied() =>
-            ring._disposed || ring.HasReadableFrame() || ring._memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0;
+            ring._gate.IsClosed || ring.HasReadableFrame() || ring._memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0;
 
         public bool IsPeerGone() =>
             ring._memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) == 0 &&
@@ -323,7 +311,7 @@ public sealed partial class OneToOneRing
 
     private readonly struct SpaceCondition(OneToOneRing ring, int length) : IWaitCondition
     {
-        public bool IsSatisfied() => ring._disposed || ring.HasSpaceFor(length);
+        public bool IsSatisfied() => ring._gate.IsClosed || ring.HasSpaceFor(length);
 
         public bool IsPeerGone() => ring.IsPeerDead(OneToOneRingDescriptor.ReaderPidOffset, OneToOneRingDescriptor.ReaderStartTimeOffset);
     }

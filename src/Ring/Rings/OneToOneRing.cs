@@ -51,8 +51,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     private long _messagesRead;
     private bool _isReader;
 
-    private volatile bool _disposed;
-    private int _blockedThreads;
+    private readonly DisposeGate _gate = new();
 
     private OneToOneRing(Segment segment, RingOptions options)
     {
@@ -149,23 +148,16 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (_gate.IsClosed)
         {
             return;
         }
 
-        _disposed = true;
-        Interlocked.MemoryBarrier();
-
-        // Threads blocked in this object see the flag at their next check; wake those asleep, then wait for all of
-        // them to leave before unmapping (a thread that touched unmapped memory would crash the process).
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (Volatile.Read(ref _blockedThreads) != 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        bool idle = _gate.Close(() =>
         {
             _dataSite.Interrupt();
             _spaceSite.Interrupt();
-            Thread.Sleep(1);
-        }
+        });
 
         _readWaiter?.Stop(TimeSpan.FromSeconds(5));
         _writeWaiter?.Stop(TimeSpan.FromSeconds(5));
@@ -184,7 +176,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
         _isReader = false;
 
         // A thread that is still inside after 10 s keeps the mapping alive: leak it rather than crash.
-        if (Volatile.Read(ref _blockedThreads) == 0)
+        if (idle)
         {
             _segment.Dispose();
         }
@@ -234,7 +226,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
 
     private void ThrowIfDisposed()
     {
-        if (_disposed)
+        if (_gate.IsClosed)
         {
             ThrowHelper.ThrowObjectDisposed(Name);
         }

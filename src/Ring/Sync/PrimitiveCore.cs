@@ -13,8 +13,7 @@ internal sealed unsafe class PrimitiveCore
 {
     private readonly WaitPolicy _policy;
     private DedicatedAsyncWaiter? _asyncWaiter;
-    private int _blockedThreads;
-    private volatile bool _disposed;
+    private readonly DisposeGate _gate = new();
 
     internal PrimitiveCore(Segment segment, RingOptions options)
     {
@@ -34,13 +33,13 @@ internal sealed unsafe class PrimitiveCore
 
     internal FutexSite Site { get; }
 
-    internal bool IsDisposed => _disposed;
+    internal bool IsDisposed => _gate.IsClosed;
 
     internal string Name => Segment.Name;
 
     internal void ThrowIfDisposed()
     {
-        if (_disposed)
+        if (_gate.IsClosed)
         {
             throw new ObjectDisposedException($"{Segment.Kind} '{Name}'");
         }
@@ -66,17 +65,14 @@ internal sealed unsafe class PrimitiveCore
         where TCondition : struct, IWaitCondition
     {
         long deadline = WaitLoop.Deadline(timeout);
-        Interlocked.Increment(ref _blockedThreads);
+        _gate.Enter($"{Segment.Kind} '{Name}'");
         try
         {
-            // Same pairing as the rings: the increment (a full fence) before this check, Dispose's store and fence
-            // before its load of the count.
-            ThrowIfDisposed();
             return WaitLoop.Wait(ref condition, _policy, Site, deadline, backOff: false, cancellationToken);
         }
         finally
         {
-            Interlocked.Decrement(ref _blockedThreads);
+            _gate.Exit();
         }
     }
 
@@ -99,23 +95,18 @@ internal sealed unsafe class PrimitiveCore
 
     internal void Dispose(Action? beforeUnmap = null)
     {
-        if (_disposed)
+        if (_gate.IsClosed)
         {
             return;
         }
 
-        _disposed = true;
-        Interlocked.MemoryBarrier();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (Volatile.Read(ref _blockedThreads) != 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            Site.Interrupt();
-            Thread.Sleep(1);
-        }
+        bool idle = _gate.Close(Site.Interrupt);
 
         _asyncWaiter?.Stop(TimeSpan.FromSeconds(5));
         beforeUnmap?.Invoke();
-        if (Volatile.Read(ref _blockedThreads) == 0)
+
+        // A thread that is still inside after 10 s keeps the mapping alive: leak it rather than crash.
+        if (idle)
         {
             Segment.Dispose();
         }

@@ -20,7 +20,28 @@ internal static class ProcessLiveness
     /// True unless the process is known to be gone: no such pid, or the pid now belongs to a process that started at
     /// another time. A process of another user (EPERM) counts as alive.
     /// </summary>
-    internal static bool IsAlive(int pid, long startTime)
+    internal static bool IsAlive(int pid, long startTime) => IsAlive(pid, startTime, startTime == 0 ? 0 : -1L);
+
+    /// <summary>
+    /// This process as one 64-bit word: the pid in the high half, the low 32 bits of the start time in the low half.
+    /// Fits a compare-and-swap, so that a lock word can hold its owner's identity itself.
+    /// </summary>
+    internal static long CurrentIdentity { get; } = Identity(Environment.ProcessId, s_currentStartTime);
+
+    /// <summary>Packs a pid and a start time as <see cref="CurrentIdentity"/> does.</summary>
+    internal static long Identity(int pid, long startTime) => ((long)pid << 32) | (uint)startTime;
+
+    /// <summary>The pid of an identity word.</summary>
+    internal static int ProcessIdOf(long identity) => (int)(identity >> 32);
+
+    /// <summary>Liveness of the process an identity word names (start time compared on its low 32 bits).</summary>
+    internal static bool IsAlive(long identity) => IsAlive(ProcessIdOf(identity), identity, 0xFFFFFFFFL);
+
+    /// <summary>
+    /// The one liveness check: the pid exists, is not a zombie, and its start time agrees with
+    /// <paramref name="expected"/> on the bits of <paramref name="mask"/> (mask 0: any start time).
+    /// </summary>
+    private static bool IsAlive(int pid, long expected, long mask)
     {
         if (pid <= 0)
         {
@@ -41,36 +62,7 @@ internal static class ProcessLiveness
             }
         }
 
-        return TryReadLiveStartTime(pid, out long actual) && (startTime == 0 || actual == startTime);
-    }
-
-    /// <summary>
-    /// This process as one 64-bit word: the pid in the high half, the low 32 bits of the start time in the low half.
-    /// Fits a compare-and-swap, so that a lock word can hold its owner's identity itself.
-    /// </summary>
-    internal static long CurrentIdentity { get; } = Identity(Environment.ProcessId, s_currentStartTime);
-
-    /// <summary>Packs a pid and a start time as <see cref="CurrentIdentity"/> does.</summary>
-    internal static long Identity(int pid, long startTime) => ((long)pid << 32) | (uint)startTime;
-
-    /// <summary>The pid of an identity word.</summary>
-    internal static int ProcessIdOf(long identity) => (int)(identity >> 32);
-
-    /// <summary>Liveness of the process an identity word names (start time compared on its low 32 bits).</summary>
-    internal static bool IsAlive(long identity)
-    {
-        int pid = ProcessIdOf(identity);
-        if (pid <= 0)
-        {
-            return false;
-        }
-
-        if (!OperatingSystem.IsLinux())
-        {
-            return IsAlive(pid, 0);
-        }
-
-        return TryReadLiveStartTime(pid, out long actual) && (uint)actual == (uint)identity;
+        return TryReadLiveStartTime(pid, out long actual) && (actual & mask) == (expected & mask);
     }
 
     /// <summary>The start time of a process that exists and is not a zombie; false if it is gone.</summary>

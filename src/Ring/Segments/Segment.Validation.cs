@@ -129,16 +129,19 @@ internal sealed unsafe partial class Segment
                 throw new RingFormatException($"{who} has capacity {capacity} and maximum message length {maxMessageLength}; a {kind} segment has neither (both 0).");
             }
         }
-        else if (capacity < SegmentHeaderDescriptor.MinCapacity || capacity > SegmentHeaderDescriptor.MaxCapacity || (capacity & (capacity - 1)) != 0)
+        else
         {
-            throw new RingFormatException(
-                $"{who} has capacity {capacity}: it must be a power of two between {SegmentHeaderDescriptor.MinCapacity} and {SegmentHeaderDescriptor.MaxCapacity} bytes.");
-        }
+            if (capacity < SegmentHeaderDescriptor.MinCapacity || capacity > SegmentHeaderDescriptor.MaxCapacity || (capacity & (capacity - 1)) != 0)
+            {
+                throw new RingFormatException(
+                    $"{who} has capacity {capacity}: it must be a power of two between {SegmentHeaderDescriptor.MinCapacity} and {SegmentHeaderDescriptor.MaxCapacity} bytes.");
+            }
 
-        int limit = IsRing(kind) ? FrameDescriptor.MaxMessageLengthFor(capacity) : 0;
-        if (IsRing(kind) && (maxMessageLength < 1 || maxMessageLength > limit))
-        {
-            throw new RingFormatException($"{who} has maximum message length {maxMessageLength}: for capacity {capacity} it must be between 1 and {limit}.");
+            int limit = FrameDescriptor.MaxMessageLengthFor(capacity);
+            if (maxMessageLength < 1 || maxMessageLength > limit)
+            {
+                throw new RingFormatException($"{who} has maximum message length {maxMessageLength}: for capacity {capacity} it must be between 1 and {limit}.");
+            }
         }
 
         long total = m.ReadInt64Plain(SegmentHeaderDescriptor.TotalLengthOffset);

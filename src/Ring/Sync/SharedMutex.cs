@@ -101,8 +101,7 @@ public sealed unsafe class SharedMutex : IDisposable
         _core.ThrowIfDisposed();
         if (condition.AbandonedBy != 0)
         {
-            throw new AbandonedMutexException(
-                $"SharedMutex '{Name}': its owner, process {condition.AbandonedBy}, died holding it. This object holds it now; repair the state it protects.");
+            throw Abandoned(condition.AbandonedBy);
         }
 
         return outcome == WaitOutcome.Satisfied && _held;
@@ -190,9 +189,11 @@ public sealed unsafe class SharedMutex : IDisposable
             return false;
         }
 
-        throw new AbandonedMutexException(
-            $"SharedMutex '{Name}': its owner, process {ProcessLiveness.ProcessIdOf(owner)}, died holding it. This object holds it now; repair the state it protects.");
+        throw Abandoned(ProcessLiveness.ProcessIdOf(owner));
     }
+
+    private AbandonedMutexException Abandoned(int deadOwner) => new(
+        $"SharedMutex '{Name}': its owner, process {deadOwner}, died holding it. This object holds it now; repair the state it protects.");
 
     private bool TakeFromDead(long owner)
     {

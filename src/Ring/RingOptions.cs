@@ -146,10 +146,26 @@ public sealed class RingOptions
     /// </summary>
     public bool LockPages { get; set; }
 
+    /// <summary>
+    /// Every message frame carries a CRC-32C of its length, type and payload: the writer computes it at commit, the reader
+    /// verifies it before it hands the message out and throws <see cref="RingCorruptedException"/> naming the position and
+    /// both values on a mismatch. Recorded in the segment header's flags when the ring is created, so both sides agree: an
+    /// opener follows the segment, whatever it asks for (<c>CreateOrOpen</c> refuses a mismatch). Costs 8 bytes per frame
+    /// and one checksum pass over each payload on each side. Default false.
+    /// </summary>
+    public bool FrameChecksums { get; set; }
+
+    /// <summary>
+    /// Open a segment whose file belongs to another user. Default false: such a segment is refused with
+    /// <see cref="UnauthorizedAccessException"/> naming both users, because whoever owns the file controls what it holds
+    /// (in a world-writable directory like <c>/dev/shm</c>, anyone can create a file under the name you are about to open).
+    /// </summary>
+    public bool AllowOtherOwner { get; set; }
+
     /// <summary>The maximum message length a ring created with these options gets.</summary>
     internal int EffectiveMaxMessageLength(long capacity)
     {
-        int limit = FrameDescriptor.MaxMessageLengthFor(capacity);
+        int limit = FrameDescriptor.MaxMessageLengthFor(capacity, FrameChecksums);
         if (_maxMessageLength == 0)
         {
             return (int)Math.Min(limit, capacity / 8);
@@ -157,8 +173,9 @@ public sealed class RingOptions
 
         if (_maxMessageLength > limit)
         {
+            string rule = FrameChecksums ? "capacity / 2 - 16 (with frame checksums)" : "capacity / 2 - 8";
             throw new ArgumentOutOfRangeException(nameof(MaxMessageLength), _maxMessageLength,
-                $"MaxMessageLength {_maxMessageLength} is invalid for capacity {capacity}: it must be at most capacity / 2 - 8 = {limit} bytes.");
+                $"MaxMessageLength {_maxMessageLength} is invalid for capacity {capacity}: it must be at most {rule} = {limit} bytes.");
         }
 
         return _maxMessageLength;

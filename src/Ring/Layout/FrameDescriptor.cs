@@ -20,6 +20,21 @@ namespace Ring.Layout;
 /// and stores it positive with release semantics when it commits, so a reader that loads a positive length with acquire
 /// semantics sees the whole payload. Type -1 marks padding: a frame the reader skips, written where a frame would not
 /// fit before the end of the region and where a claim was aborted. Other negative types are reserved.
+/// <para>
+/// In a segment created with frame checksums (<see cref="SegmentHeaderDescriptor.FrameChecksumsFlag"/>), a message frame
+/// (type 0 or more) has 8 more header bytes before the payload, and the frame length counts them:
+/// </para>
+/// <code>
+///  +---------------------------------------------------------------+
+///  |                   Frame length (i32) = 16 + payload           |  0
+///  |                   Type (i32)                                  |  4
+///  |                   Checksum (u32): CRC-32C, see below          |  8
+///  |                   Reserved (u32) = 0                          | 12
+///  |                   Payload ...                                ... 16
+///  +---------------------------------------------------------------+
+/// </code>
+/// The checksum is CRC-32C (Castagnoli, init and final XOR 0xFFFFFFFF) over the frame length (positive, as committed)
+/// and the type as little-endian u32s, then the payload bytes. Padding frames carry none.
 /// </summary>
 public static class FrameDescriptor
 {
@@ -35,6 +50,12 @@ public static class FrameDescriptor
     /// <summary>Offset of the type (i32) within the header.</summary>
     public const int TypeOffset = 4;
 
+    /// <summary>Offset of the checksum (u32) in a message frame of a segment with frame checksums.</summary>
+    public const int ChecksumOffset = 8;
+
+    /// <summary>Header length of a message frame in a segment with frame checksums: length, type, checksum, reserved.</summary>
+    public const int ChecksummedHeaderLength = 16;
+
     /// <summary>The type of a padding frame.</summary>
     public const int PaddingType = -1;
 
@@ -45,7 +66,14 @@ public static class FrameDescriptor
     /// The largest maximum message length a ring of <paramref name="capacity"/> bytes accepts: capacity / 2 - 8, so that
     /// a frame always fits after a padding frame at the wrap, however the positions fall.
     /// </summary>
-    public static int MaxMessageLengthFor(long capacity) => (int)Math.Min(int.MaxValue - 64, capacity / 2 - HeaderLength);
+    public static int MaxMessageLengthFor(long capacity) => MaxMessageLengthFor(capacity, frameChecksums: false);
+
+    /// <summary>
+    /// The largest maximum message length a ring of <paramref name="capacity"/> bytes accepts: capacity / 2 minus the
+    /// frame header (8 bytes, or 16 with frame checksums).
+    /// </summary>
+    public static int MaxMessageLengthFor(long capacity, bool frameChecksums) =>
+        (int)Math.Min(int.MaxValue - 64, capacity / 2 - (frameChecksums ? ChecksummedHeaderLength : HeaderLength));
 
     /// <summary>Checks that a message type is a user type: 0 or more (negative types are reserved).</summary>
     public static void CheckType(int type)

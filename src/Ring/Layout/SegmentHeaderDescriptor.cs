@@ -27,7 +27,7 @@ namespace Ring.Layout;
 ///  +---------------------------------------------------------------+
 ///  |  Creator pid (i32)                                            | 40
 ///  +---------------------------------------------------------------+
-///  |  Flags (i32) = 0 in version 1                                 | 44
+///  |  Flags (i32): bit 0 = frame checksums; other bits 0           | 44
 ///  +---------------------------------------------------------------+
 ///  |  Creator start time (i64): /proc/PID/stat field 22            | 48
 ///  +---------------------------------------------------------------+
@@ -84,6 +84,12 @@ public static class SegmentHeaderDescriptor
 
     /// <summary>Offset of the flags (i32).</summary>
     public const int FlagsOffset = 44;
+
+    /// <summary>Flag bit: every message frame carries a CRC-32C (<see cref="FrameDescriptor.ChecksummedHeaderLength"/>).</summary>
+    public const int FrameChecksumsFlag = 1;
+
+    /// <summary>Every flag bit this library knows; a segment with another bit set is refused.</summary>
+    public const int KnownFlags = FrameChecksumsFlag;
 
     /// <summary>Offset of the creator's start time (i64).</summary>
     public const int CreatorStartTimeOffset = 48;

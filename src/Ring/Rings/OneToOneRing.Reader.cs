@@ -44,13 +44,19 @@ public sealed unsafe partial class OneToOneRing
                 continue;
             }
 
-            int length = frameLength - FrameDescriptor.HeaderLength;
+            int length = frameLength - _frameHeaderLength;
             if (length > destination.Length)
             {
                 ThrowHelper.ThrowDestinationTooSmall(length, destination.Length, Name);
             }
 
-            new ReadOnlySpan<byte>(header + 2, length).CopyTo(destination);
+            new ReadOnlySpan<byte>((byte*)header + _frameHeaderLength, length).CopyTo(destination);
+            if (_frameChecksums)
+            {
+                // Checked on the copy, so that what is handed out is what was checked, whatever the segment holds now.
+                FrameChecksum.Verify(Name, head, frameLength, type, ((uint*)header)[2], destination[..length]);
+            }
+
             PublishHead(head + aligned, 1);
             message = new RingMessage(length, type);
             return true;
@@ -93,7 +99,13 @@ public sealed unsafe partial class OneToOneRing
 
                 int type = header[1];
                 int aligned = CheckFrame(head, index, frameLength, type);
-                int length = frameLength - FrameDescriptor.HeaderLength;
+                int length = frameLength - _frameHeaderLength;
+                var payload = new ReadOnlySpan<byte>((byte*)header + _frameHeaderLength, length);
+                if (_frameChecksums && type != FrameDescriptor.PaddingType)
+                {
+                    // Zero copy: the handler sees shared memory, checked here; a peer that writes it later is not detected.
+                    FrameChecksum.Verify(Name, head, frameLength, type, ((uint*)header)[2], payload);
+                }
 
                 // Consumed before the handler runs, so a handler that throws does not see the frame again.
                 head += aligned;
@@ -103,7 +115,7 @@ public sealed unsafe partial class OneToOneRing
                 }
 
                 count++;
-                handler.OnFrame(type, new ReadOnlySpan<byte>(header + 2, length));
+                handler.OnFrame(type, payload);
             }
         }
         finally
@@ -135,7 +147,7 @@ public sealed unsafe partial class OneToOneRing
         // The length is bounded by the region before it is aligned, so the alignment cannot overflow.
         if (frameLength < FrameDescriptor.HeaderLength || frameLength > _capacity - index ||
             FrameDescriptor.Align(frameLength) > _capacity - index || type < FrameDescriptor.PaddingType ||
-            (type != FrameDescriptor.PaddingType && frameLength - FrameDescriptor.HeaderLength > _maxMessageLength))
+            (type != FrameDescriptor.PaddingType && (frameLength < _frameHeaderLength || frameLength - _frameHeaderLength > _maxMessageLength)))
         {
             ThrowBadFrame(position, frameLength, type);
         }
@@ -169,7 +181,7 @@ public sealed unsafe partial class OneToOneRing
         long index = head & _mask;
         if (frameLength < 0 &&
             (frameLength == int.MinValue || -frameLength < FrameDescriptor.HeaderLength ||
-             -frameLength > _maxMessageLength + FrameDescriptor.HeaderLength || FrameDescriptor.Align(-frameLength) > _capacity - index))
+             -frameLength > _maxMessageLength + _frameHeaderLength || FrameDescriptor.Align(-frameLength) > _capacity - index))
         {
             ThrowBadFrame(head, frameLength, ((int*)(_data + index))[1]);
         }
@@ -191,9 +203,15 @@ public sealed unsafe partial class OneToOneRing
         }
 
         CheckClaimInProgress(head, frameLength);
+
+        // A new writer attaching now repairs the same claim (RepairTornClaims): the compare-and-swap of the length word
+        // decides which of the two turned it into padding, and only that one counts it.
         header[1] = FrameDescriptor.PaddingType;
-        Volatile.Write(ref header[0], FrameDescriptor.Align(-frameLength));
-        _memory.IncrementOwnedInt64(OneToOneRingDescriptor.ReaderTornClaimsOffset);
+        if (Interlocked.CompareExchange(ref header[0], FrameDescriptor.Align(-frameLength), frameLength) == frameLength)
+        {
+            _memory.IncrementOwnedInt64(OneToOneRingDescriptor.ReaderTornClaimsOffset);
+        }
+
         return true;
     }
 

@@ -10,6 +10,9 @@ public sealed partial class OneToOneRing
     private DedicatedAsyncWaiter? _readWaiter;
     private DedicatedAsyncWaiter? _writeWaiter;
 
+    // "Ring 'NAME'", built once: every blocking call names the ring to the dispose gate.
+    private string? _description;
+
     /// <summary>
     /// Writes one message, waiting up to <paramref name="timeout"/> for room with the ring's <see cref="WaitStrategy"/>.
     /// Returns false if the timeout expired (nothing written).
@@ -256,7 +259,7 @@ public sealed partial class OneToOneRing
     }
 
     /// <summary>Counts the thread into a blocking wait, so that <see cref="Dispose"/> does not unmap the segment under it.</summary>
-    private void EnterBlocking() => _gate.Enter($"Ring '{Name}'");
+    private void EnterBlocking() => _gate.Enter(_description ??= $"Ring '{Name}'");
 
     private void ExitBlocking() => _gate.Exit();
 
@@ -275,7 +278,7 @@ public sealed partial class OneToOneRing
     /// <summary>True if a frame of <paramref name="length"/> payload bytes fits now (re-reading head if needed).</summary>
     private bool HasSpaceFor(int length)
     {
-        int aligned = FrameDescriptor.Align(length + FrameDescriptor.HeaderLength);
+        int aligned = FrameDescriptor.Align(length + _frameHeaderLength);
         long toEnd = _capacity - (_tail & _mask);
         long needed = _tail + (aligned <= toEnd ? aligned : toEnd + aligned) + FrameDescriptor.Alignment;
         return needed - _cachedHead <= _capacity || RefreshHead(needed);

@@ -58,7 +58,7 @@ public sealed unsafe partial class OneToOneRing
             ThrowHelper.ThrowCompleted(Name);
         }
 
-        int frameLength = length + FrameDescriptor.HeaderLength;
+        int frameLength = length + _frameHeaderLength;
         int aligned = FrameDescriptor.Align(frameLength);
         long tail = _tail;
         long index = tail & _mask;
@@ -105,7 +105,8 @@ public sealed unsafe partial class OneToOneRing
         _memory.WriteInt64Release(OneToOneRingDescriptor.TailOffset, _tail);
         _claimIndex = index;
         _claimFrameLength = frameLength;
-        payload = new Span<byte>(_data + index + FrameDescriptor.HeaderLength, length);
+        _claimType = type;
+        payload = new Span<byte>(_data + index + _frameHeaderLength, length);
         return true;
     }
 
@@ -120,11 +121,26 @@ public sealed unsafe partial class OneToOneRing
             ThrowHelper.ThrowNoClaim(Name);
         }
 
-        // Release: the payload stores happen before the reader can see a positive length.
+        if (_frameChecksums)
+        {
+            StoreChecksum(frameLength);
+        }
+
+        // Release: the payload (and checksum) stores happen before the reader can see a positive length.
         _memory.WriteInt32Release(OneToOneRingDescriptor.DataOffset + _claimIndex, frameLength);
         _claimFrameLength = 0;
         _memory.WriteInt64Plain(OneToOneRingDescriptor.MessagesWrittenOffset, ++_messagesWritten);
         WakeReaderIfSleeping();
+    }
+
+    /// <summary>Writes the frame's checksum and zeroes the reserved word; both are published by the commit's release store.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StoreChecksum(int frameLength)
+    {
+        byte* frame = _data + _claimIndex;
+        var payload = new ReadOnlySpan<byte>(frame + FrameDescriptor.ChecksummedHeaderLength, frameLength - FrameDescriptor.ChecksummedHeaderLength);
+        *(uint*)(frame + FrameDescriptor.ChecksumOffset) = FrameChecksum.Compute(frameLength, _claimType, payload);
+        *(uint*)(frame + FrameDescriptor.ChecksumOffset + 4) = 0;
     }
 
     /// <summary>Withdraws the pending claim: the frame becomes padding that the reader skips.</summary>
@@ -232,11 +248,15 @@ public sealed unsafe partial class OneToOneRing
                 ThrowBadFrame(position, frameLength, header[1]);
             }
 
+            // The reader may be turning the same claim into padding (it saw the dead writer before this one attached):
+            // the compare-and-swap of the length word decides who repaired it, and only that party counts it.
             if (frameLength < 0)
             {
                 header[1] = FrameDescriptor.PaddingType;
-                Volatile.Write(ref header[0], aligned);
-                _memory.IncrementOwnedInt64(OneToOneRingDescriptor.WriterTornClaimsOffset);
+                if (Interlocked.CompareExchange(ref header[0], aligned, frameLength) == frameLength)
+                {
+                    _memory.IncrementOwnedInt64(OneToOneRingDescriptor.WriterTornClaimsOffset);
+                }
             }
 
             position += aligned;

@@ -33,6 +33,10 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     private readonly long _capacity;
     private readonly long _mask;
     private readonly int _maxMessageLength;
+
+    // Header bytes of a message frame: 8, or 16 when the segment has frame checksums (FrameChecksum).
+    private readonly int _frameHeaderLength;
+    private readonly bool _frameChecksums;
     private readonly WaitPolicy _waitPolicy;
     private readonly FutexSite _dataSite;
     private readonly FutexSite _spaceSite;
@@ -43,6 +47,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     private long _messagesWritten;
     private long _claimIndex;
     private int _claimFrameLength;
+    private int _claimType;
     private bool _isWriter;
     private bool _writerCompleted;
 
@@ -61,6 +66,8 @@ public sealed unsafe partial class OneToOneRing : IDisposable
         _capacity = segment.Capacity;
         _mask = _capacity - 1;
         _maxMessageLength = segment.MaxMessageLength;
+        _frameChecksums = segment.FrameChecksums;
+        _frameHeaderLength = _frameChecksums ? FrameDescriptor.ChecksummedHeaderLength : FrameDescriptor.HeaderLength;
         _waitPolicy = new WaitPolicy(options);
         _dataSite = new FutexSite(
             _memory.Int32At(OneToOneRingDescriptor.DataSignalOffset),
@@ -85,6 +92,9 @@ public sealed unsafe partial class OneToOneRing : IDisposable
 
     /// <summary>Largest payload a message may have; longer messages are refused, never truncated.</summary>
     public int MaxMessageLength => _maxMessageLength;
+
+    /// <summary>True if every message frame carries a CRC-32C that the reader verifies (<see cref="RingOptions.FrameChecksums"/>, as the segment records it).</summary>
+    public bool FrameChecksums => _frameChecksums;
 
     /// <summary>Pid of the process that created the segment.</summary>
     public int CreatorProcessId => _segment.CreatorProcessId;
@@ -245,6 +255,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowBadFrame(long position, int frameLength, int type) =>
         ThrowHelper.ThrowCorrupted(Name,
-            $"the frame at position {position} has length {frameLength} and type {type}; a frame must be at least {FrameDescriptor.HeaderLength} bytes, " +
+            $"the frame at position {position} has length {frameLength} and type {type}; a frame must be at least {FrameDescriptor.HeaderLength} bytes " +
+            $"({_frameHeaderLength} for a message), " +
             $"carry at most {_maxMessageLength} payload bytes, have type >= -1 and end before the data region's end");
 }

@@ -10,20 +10,10 @@ internal sealed unsafe partial class Segment
     /// One attempt to open and validate. Returns null (with the reason) while the segment looks half-made: an empty file
     /// (the creator has not reserved it yet) or a zero magic (the creator has not published the header yet).
     /// </summary>
-    private static Segment? TryOpenOnce(string name, string path, RingKind kind, out string? notReady)
+    private static Segment? TryOpenOnce(string name, string path, RingKind kind, RingOptions options, out string? notReady)
     {
         notReady = null;
-        var info = new FileInfo(path);
-        if (info.LinkTarget is string target)
-        {
-            throw new UnauthorizedAccessException($"Segment '{name}' at '{path}' is a symbolic link to '{target}': Ring does not follow links.");
-        }
-
-        if (!info.Exists)
-        {
-            throw new FileNotFoundException($"Segment '{name}' does not exist at '{path}'.", path);
-        }
-
+        CheckPathBeforeOpen(name, path);
         FileStream stream;
         try
         {
@@ -32,6 +22,20 @@ internal sealed unsafe partial class Segment
         catch (UnauthorizedAccessException e)
         {
             throw new UnauthorizedAccessException($"Cannot open segment '{name}' at '{path}' for reading and writing: permission denied.", e);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new FileNotFoundException($"Segment '{name}' does not exist at '{path}'.", path, e);
+        }
+
+        try
+        {
+            CheckOpenedFile(name, path, stream, options);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
         }
 
         long fileLength = stream.Length;
@@ -70,6 +74,91 @@ internal sealed unsafe partial class Segment
         {
             segment.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Before opening: the path must name a regular file, not a symbolic link (Ring never follows one, so nothing leads out
+    /// of the directory), a FIFO, a device or a directory. A directory that may not be searched is named as such.
+    /// </summary>
+    private static void CheckPathBeforeOpen(string name, string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is string target)
+        {
+            throw new UnauthorizedAccessException($"Segment '{name}' at '{path}' is a symbolic link to '{target}': Ring does not follow links.");
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            if (!info.Exists)
+            {
+                throw new FileNotFoundException($"Segment '{name}' does not exist at '{path}'.", path);
+            }
+
+            return;
+        }
+
+        if (Interop.Sys.Statx(Interop.Sys.AT_FDCWD, path, Interop.Sys.AT_SYMLINK_NOFOLLOW, Interop.Sys.STATX_BASIC_STATS, out Interop.Sys.StatxBuffer named) != 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                Interop.Errors.ENOENT => new FileNotFoundException($"Segment '{name}' does not exist at '{path}'.", path),
+                Interop.Errors.EACCES => new UnauthorizedAccessException(
+                    $"Cannot open segment '{name}' at '{path}': permission denied on directory '{System.IO.Path.GetDirectoryName(path)}' (EACCES: it may not be searched by this user)."),
+                _ => Interop.Errors.Exception($"statx('{path}')", errno),
+            };
+        }
+
+        CheckFileType(name, path, named.Mode);
+    }
+
+    /// <summary>
+    /// After opening: the descriptor must be the file the path named a moment ago (a file swapped in between, such as a
+    /// symbolic link, is refused), a regular file, and owned by this process's user unless
+    /// <see cref="RingOptions.AllowOtherOwner"/> says otherwise.
+    /// </summary>
+    private static void CheckOpenedFile(string name, string path, FileStream stream, RingOptions options)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        int fd = (int)stream.SafeFileHandle.DangerousGetHandle();
+        if (Interop.Sys.Statx(fd, string.Empty, Interop.Sys.AT_EMPTY_PATH, Interop.Sys.STATX_BASIC_STATS, out Interop.Sys.StatxBuffer opened) != 0)
+        {
+            throw Interop.Errors.Exception($"statx('{path}')", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        }
+
+        CheckFileType(name, path, opened.Mode);
+        if (Interop.Sys.Statx(Interop.Sys.AT_FDCWD, path, Interop.Sys.AT_SYMLINK_NOFOLLOW, Interop.Sys.STATX_BASIC_STATS, out Interop.Sys.StatxBuffer named) != 0 ||
+            named.Inode != opened.Inode || named.DeviceMajor != opened.DeviceMajor || named.DeviceMinor != opened.DeviceMinor)
+        {
+            throw new UnauthorizedAccessException(
+                $"Segment '{name}' at '{path}' was replaced while it was being opened (the path no longer names the file that was opened): Ring does not follow links or swapped files.");
+        }
+
+        uint me = Interop.Sys.GetEUid();
+        if (opened.Uid != me && !options.AllowOtherOwner)
+        {
+            throw new UnauthorizedAccessException(
+                $"Segment '{name}' at '{path}' belongs to user {opened.Uid}, not to this process's user {me}: another user's segment is refused unless RingOptions.AllowOtherOwner is set (whoever owns the file controls what it holds).");
+        }
+    }
+
+    private static void CheckFileType(string name, string path, ushort mode)
+    {
+        int type = mode & Interop.Sys.S_IFMT;
+        if (type == Interop.Sys.S_IFLNK)
+        {
+            throw new UnauthorizedAccessException($"Segment '{name}' at '{path}' is a symbolic link: Ring does not follow links.");
+        }
+
+        if (type != Interop.Sys.S_IFREG)
+        {
+            throw new RingFormatException($"Segment '{name}' at '{path}' is not a Ring segment: it is not a regular file (file type 0{System.Convert.ToString(type >> 12, 8)}, mode 0{System.Convert.ToString(mode & 0xFFF, 8)}).");
         }
     }
 
@@ -120,6 +209,13 @@ internal sealed unsafe partial class Segment
             throw new RingFormatException($"{who} has header length {headerLength}; kind {kind} has a header of {expectedHeaderLength} bytes.");
         }
 
+        int flags = m.ReadInt32Plain(SegmentHeaderDescriptor.FlagsOffset);
+        int allowedFlags = IsRing(kind) ? SegmentHeaderDescriptor.KnownFlags : 0;
+        if ((flags & ~allowedFlags) != 0)
+        {
+            throw new RingFormatException($"{who} has flags 0x{flags:X8}; a {kind} segment of layout version {SegmentHeaderDescriptor.CurrentLayoutVersion} may only have flags 0x{allowedFlags:X8}.");
+        }
+
         long capacity = m.ReadInt64Plain(SegmentHeaderDescriptor.CapacityOffset);
         int maxMessageLength = m.ReadInt32Plain(SegmentHeaderDescriptor.MaxMessageLengthOffset);
         if (!IsRing(kind))
@@ -137,7 +233,7 @@ internal sealed unsafe partial class Segment
                     $"{who} has capacity {capacity}: it must be a power of two between {SegmentHeaderDescriptor.MinCapacity} and {SegmentHeaderDescriptor.MaxCapacity} bytes.");
             }
 
-            int limit = FrameDescriptor.MaxMessageLengthFor(capacity);
+            int limit = FrameDescriptor.MaxMessageLengthFor(capacity, (flags & SegmentHeaderDescriptor.FrameChecksumsFlag) != 0);
             if (maxMessageLength < 1 || maxMessageLength > limit)
             {
                 throw new RingFormatException($"{who} has maximum message length {maxMessageLength}: for capacity {capacity} it must be between 1 and {limit}.");

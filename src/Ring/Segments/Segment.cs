@@ -47,6 +47,12 @@ internal sealed unsafe partial class Segment : IDisposable
     /// <summary>Largest payload a message may have.</summary>
     public int MaxMessageLength => Memory.ReadInt32Plain(SegmentHeaderDescriptor.MaxMessageLengthOffset);
 
+    /// <summary>The header's flags (<see cref="SegmentHeaderDescriptor.KnownFlags"/>).</summary>
+    public int Flags => Memory.ReadInt32Plain(SegmentHeaderDescriptor.FlagsOffset);
+
+    /// <summary>True if every message frame carries a checksum (<see cref="SegmentHeaderDescriptor.FrameChecksumsFlag"/>).</summary>
+    public bool FrameChecksums => (Flags & SegmentHeaderDescriptor.FrameChecksumsFlag) != 0;
+
     /// <summary>Offset of the data region.</summary>
     public int HeaderLength => Memory.ReadInt32Plain(SegmentHeaderDescriptor.HeaderLengthOffset);
 
@@ -75,6 +81,7 @@ internal sealed unsafe partial class Segment : IDisposable
         string path = SegmentName.ToPath(name, options.Directory);
         long capacity = IsRing(kind) ? options.Capacity : 0;
         int maxMessageLength = IsRing(kind) ? options.EffectiveMaxMessageLength(capacity) : 0;
+        int flags = IsRing(kind) && options.FrameChecksums ? SegmentHeaderDescriptor.FrameChecksumsFlag : 0;
         long total = headerLength + capacity;
 
         FileStream stream;
@@ -120,7 +127,7 @@ internal sealed unsafe partial class Segment : IDisposable
             try
             {
                 initialize?.Invoke(segment.Memory);
-                segment.WriteHeader(kind, headerLength, capacity, maxMessageLength, total);
+                segment.WriteHeader(kind, headerLength, capacity, maxMessageLength, flags, total);
                 segment.LockPagesIfAsked(options);
             }
             catch
@@ -150,7 +157,7 @@ internal sealed unsafe partial class Segment : IDisposable
         int nap = 1;
         while (true)
         {
-            Segment? segment = TryOpenOnce(name, path, kind, out string? notReady);
+            Segment? segment = TryOpenOnce(name, path, kind, options, out string? notReady);
             if (segment is not null)
             {
                 try
@@ -214,6 +221,14 @@ internal sealed unsafe partial class Segment : IDisposable
     private void CheckSizes(RingOptions options)
     {
         int maxMessageLength = options.EffectiveMaxMessageLength(options.Capacity);
+        if (FrameChecksums != options.FrameChecksums)
+        {
+            bool existing = FrameChecksums;
+            Dispose();
+            throw new RingFormatException(
+                $"Segment '{Name}' exists {(existing ? "with" : "without")} frame checksums, but a ring {(options.FrameChecksums ? "with" : "without")} them was asked for (RingOptions.FrameChecksums).");
+        }
+
         if (Capacity != options.Capacity || MaxMessageLength != maxMessageLength)
         {
             long capacity = Capacity;
@@ -270,7 +285,7 @@ internal sealed unsafe partial class Segment : IDisposable
         }
     }
 
-    private void WriteHeader(RingKind kind, int headerLength, long capacity, int maxMessageLength, long total)
+    private void WriteHeader(RingKind kind, int headerLength, long capacity, int maxMessageLength, int flags, long total)
     {
         // The file is fresh from posix_fallocate, so every byte is zero and the magic reads 0 ("being made") until the
         // release store at the end publishes the finished header.
@@ -282,6 +297,7 @@ internal sealed unsafe partial class Segment : IDisposable
         m.WriteInt64Plain(SegmentHeaderDescriptor.CapacityOffset, capacity);
         m.WriteInt64Plain(SegmentHeaderDescriptor.TotalLengthOffset, total);
         m.WriteInt32Plain(SegmentHeaderDescriptor.CreatorPidOffset, ProcessLiveness.CurrentProcessId);
+        m.WriteInt32Plain(SegmentHeaderDescriptor.FlagsOffset, flags);
         m.WriteInt64Plain(SegmentHeaderDescriptor.CreatorStartTimeOffset, ProcessLiveness.CurrentStartTime);
         m.WriteInt64Plain(SegmentHeaderDescriptor.CreatedUnixMsOffset, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         uint checksum = SegmentHeaderDescriptor.ComputeChecksum(new ReadOnlySpan<byte>(m.Pointer, SegmentHeaderDescriptor.Length));

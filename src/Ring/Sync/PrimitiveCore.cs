@@ -14,6 +14,7 @@ internal sealed unsafe class PrimitiveCore
     private readonly WaitPolicy _policy;
     private DedicatedAsyncWaiter? _asyncWaiter;
     private readonly DisposeGate _gate = new();
+    private string? _description;
 
     internal PrimitiveCore(Segment segment, RingOptions options)
     {
@@ -65,7 +66,7 @@ internal sealed unsafe class PrimitiveCore
         where TCondition : struct, IWaitCondition
     {
         long deadline = WaitLoop.Deadline(timeout);
-        _gate.Enter($"{Segment.Kind} '{Name}'");
+        _gate.Enter(_description ??= $"{Segment.Kind} '{Name}'");
         try
         {
             return WaitLoop.Wait(ref condition, _policy, Site, deadline, backOff: false, cancellationToken);

@@ -23,6 +23,7 @@ internal sealed class DisposeGate
     /// Counts the calling thread in. The increment (a full fence) before the check pairs with Close's store of the
     /// flag, fence and load of the count: either this thread sees the flag, or Close sees the thread and waits for it.
     /// </summary>
+    /// <param name="what">What the object is, for the exception: a string kept by the caller, not built per call (every blocking call enters).</param>
     internal void Enter(string what)
     {
         Interlocked.Increment(ref _inside);

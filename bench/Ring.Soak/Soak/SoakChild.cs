@@ -1,0 +1,191 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+
+namespace Ring.Soak;
+
+/// <summary>
+/// The soak's writer and reader processes. A writer sends numbered messages until the parent says stop (a sixteenth of
+/// them through claim/commit in place, the rest through the blocking copy), then completes. A reader takes messages in
+/// zero-copy batches and, when none is there, through the blocking copy path, verifying each one, until the parent says
+/// everything has arrived. Neither allocates per message.
+/// </summary>
+internal static class SoakChild
+{
+    private static readonly TimeSpan WaitSlice = TimeSpan.FromMilliseconds(100);
+
+    internal static int RunWriter(Args a, ControlBlock control, ControlSlot slot)
+    {
+        IRingTopology topology = Topologies.Find(a.Required("topology"));
+        TopologySettings settings = ChildMain.FromArgs(a);
+        int index = a.Int("index", 0);
+        int minSize = a.Int("min-size", SoakMessage.MinLength);
+        int maxSize = a.Int("max-size", 256);
+        double rate = a.Double("rate", 0);
+        using ITopologyWriter writer = topology.OpenWriter(a.Required("name"), index, settings);
+        byte[] buffer = new byte[maxSize];
+        if (!WaitForGo(control, slot))
+        {
+            return 0;
+        }
+
+        long sequence = 0;
+        long bytes = 0;
+        long timeouts = 0;
+        long start = Stopwatch.GetTimestamp();
+        double ticksPerMessage = rate > 0 ? Stopwatch.Frequency / rate : 0;
+        while (!control.Stop)
+        {
+            if (ticksPerMessage > 0 && !Pace(control, start + (long)(sequence * ticksPerMessage)))
+            {
+                break;
+            }
+
+            int length = SoakMessage.Length(index, sequence, minSize, maxSize);
+            if ((sequence & 15) == 15 && writer.TryClaim(length, SoakMessage.MessageType, out Span<byte> payload))
+            {
+                SoakMessage.Fill(payload, index, sequence, Stopwatch.GetTimestamp());
+                writer.Commit();
+            }
+            else
+            {
+                Span<byte> message = buffer.AsSpan(0, length);
+                SoakMessage.Fill(message, index, sequence, Stopwatch.GetTimestamp());
+                bool written;
+                while (!(written = writer.TryWrite(message, SoakMessage.MessageType, WaitSlice)) && !control.Stop)
+                {
+                    timeouts++;
+                    slot.WaitTimeouts = timeouts;
+                    slot.Beat();
+                }
+
+                if (!written)
+                {
+                    break;
+                }
+            }
+
+            sequence++;
+            bytes += length;
+            if ((sequence & 1023) == 0)
+            {
+                slot.Bytes = bytes;
+                Volatile.Write(ref slot.Messages, sequence);
+                slot.Beat();
+            }
+        }
+
+        writer.Complete();
+        slot.Bytes = bytes;
+        slot.WaitTimeouts = timeouts;
+        Volatile.Write(ref slot.Messages, sequence);
+        slot.Beat();
+        slot.State = SlotState.Done;
+        return 0;
+    }
+
+    internal static int RunReader(Args a, ControlBlock control, ControlSlot slot)
+    {
+        IRingTopology topology = Topologies.Find(a.Required("topology"));
+        TopologySettings settings = ChildMain.FromArgs(a);
+        using ITopologyReader reader = topology.OpenReader(a.Required("name"), a.Int("index", 0), settings);
+        var verifier = new MessageVerifier(settings.Writers, topology.Delivery == Delivery.EveryReaderGetsAll);
+        byte[] buffer = new byte[reader.MaxMessageLength];
+        if (!WaitForGo(control, slot))
+        {
+            return 0;
+        }
+
+        long published = 0;
+        while (true)
+        {
+            int n = reader.TryRead(verifier, 256);
+            if (n == 0)
+            {
+                if (control.Finish)
+                {
+                    break;
+                }
+
+                ReadOutcome outcome = reader.Read(buffer, out int length, WaitSlice);
+                if (outcome == ReadOutcome.Message)
+                {
+                    verifier.OnMessage(buffer.AsSpan(0, length));
+                }
+                else if (outcome == ReadOutcome.PeerDied)
+                {
+                    slot.PeerDeaths++;
+                    slot.SetError("a writer died during the soak");
+                    Thread.Sleep(10);
+                }
+                else if (outcome == ReadOutcome.Completed)
+                {
+                    Thread.Sleep(1);
+                }
+
+                verifier.Publish(slot);
+                published = verifier.Messages;
+                slot.Beat();
+            }
+            else if (verifier.Messages - published >= 4096)
+            {
+                verifier.Publish(slot);
+                published = verifier.Messages;
+                slot.Beat();
+            }
+        }
+
+        verifier.Publish(slot);
+        slot.Beat();
+        slot.State = SlotState.Done;
+        return 0;
+    }
+
+    /// <summary>Announces readiness and waits for the parent's go (false if it said stop first).</summary>
+    internal static bool WaitForGo(ControlBlock control, ControlSlot slot)
+    {
+        slot.State = SlotState.Ready;
+        slot.Beat();
+        while (!control.Go)
+        {
+            if (control.Stop || control.Finish)
+            {
+                slot.State = SlotState.Done;
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        slot.State = SlotState.Running;
+        return true;
+    }
+
+    /// <summary>Waits until <paramref name="due"/> (sleeping while it is far, spinning when near); false if told to stop.</summary>
+    private static bool Pace(ControlBlock control, long due)
+    {
+        long twoMs = Stopwatch.Frequency / 500;
+        while (true)
+        {
+            long wait = due - Stopwatch.GetTimestamp();
+            if (wait <= 0)
+            {
+                return true;
+            }
+
+            if (control.Stop)
+            {
+                return false;
+            }
+
+            if (wait > twoMs)
+            {
+                Thread.Sleep(1);
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+    }
+}

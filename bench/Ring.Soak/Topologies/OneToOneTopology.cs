@@ -1,0 +1,181 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Ring.Layout;
+
+namespace Ring.Soak;
+
+/// <summary><see cref="OneToOneRing"/>: one writer process, one reader process.</summary>
+internal sealed class OneToOneTopology : IRingTopology
+{
+    public string Name => "one-to-one";
+
+    public string Description => "OneToOneRing: one writer process, one reader process, variable-length frames";
+
+    public Delivery Delivery => Delivery.EveryReaderGetsAll;
+
+    public (int Writers, int Readers) DefaultParties => (1, 1);
+
+    public bool SupportsFaults => true;
+
+    public string? CheckParties(int writers, int readers) =>
+        writers == 1 && readers == 1 ? null : $"a one-to-one ring has exactly 1 writer and 1 reader, not {writers} and {readers}";
+
+    public ITopologyInstance Create(string name, TopologySettings settings) => new Instance(OneToOneRing.Create(name, settings.Options()));
+
+    public ITopologyWriter OpenWriter(string name, int index, TopologySettings settings) => new Writer(OneToOneRing.Open(name, settings.Options()));
+
+    public ITopologyReader OpenReader(string name, int index, TopologySettings settings) => new Reader(OneToOneRing.Open(name, settings.Options()));
+
+    public FuzzTarget FuzzLayout(TopologySettings settings)
+    {
+        const int W = OneToOneRingDescriptor.WriterPidOffset;
+        const int R = OneToOneRingDescriptor.ReaderPidOffset;
+        var fields = new List<FuzzField>
+        {
+            new("magic", SegmentHeaderDescriptor.MagicOffset, 8),
+            new("layout-version", SegmentHeaderDescriptor.LayoutVersionOffset, 4),
+            new("kind", SegmentHeaderDescriptor.KindOffset, 4),
+            new("header-length", SegmentHeaderDescriptor.HeaderLengthOffset, 4),
+            new("max-message-length", SegmentHeaderDescriptor.MaxMessageLengthOffset, 4),
+            new("capacity", SegmentHeaderDescriptor.CapacityOffset, 8),
+            new("total-length", SegmentHeaderDescriptor.TotalLengthOffset, 8),
+            new("creator-pid", SegmentHeaderDescriptor.CreatorPidOffset, 4),
+            new("flags", SegmentHeaderDescriptor.FlagsOffset, 4),
+            new("creator-start-time", SegmentHeaderDescriptor.CreatorStartTimeOffset, 8),
+            new("header-checksum", SegmentHeaderDescriptor.ChecksumOffset, 4),
+            new("tail", OneToOneRingDescriptor.TailOffset, 8),
+            new("messages-written", OneToOneRingDescriptor.MessagesWrittenOffset, 8),
+            new("head", OneToOneRingDescriptor.HeadOffset, 8),
+            new("messages-read", OneToOneRingDescriptor.MessagesReadOffset, 8),
+            new("data-signal", OneToOneRingDescriptor.DataSignalOffset, 4),
+            new("reader-sleepers", OneToOneRingDescriptor.ReaderSleepersOffset, 4),
+            new("space-signal", OneToOneRingDescriptor.SpaceSignalOffset, 4),
+            new("writer-sleepers", OneToOneRingDescriptor.WriterSleepersOffset, 4),
+            new("writer-pid", W, 4),
+            new("completed", OneToOneRingDescriptor.CompletedOffset, 4),
+            new("writer-start-time", OneToOneRingDescriptor.WriterStartTimeOffset, 8),
+            new("full-stalls", OneToOneRingDescriptor.FullStallsOffset, 8),
+            new("writer-torn-claims", OneToOneRingDescriptor.WriterTornClaimsOffset, 8),
+            new("reader-pid", R, 4),
+            new("reader-start-time", OneToOneRingDescriptor.ReaderStartTimeOffset, 8),
+            new("reader-torn-claims", OneToOneRingDescriptor.ReaderTornClaimsOffset, 8),
+        };
+        return new FuzzTarget(fields, OneToOneRingDescriptor.DataOffset, settings.Capacity);
+    }
+
+    private sealed class Instance(OneToOneRing ring) : ITopologyInstance
+    {
+        public IReadOnlyDictionary<string, long> ReadCounters()
+        {
+            OneToOneRingStatistics s = ring.GetStatistics();
+            return new Dictionary<string, long>
+            {
+                ["messages-written"] = s.MessagesWritten,
+                ["messages-read"] = s.MessagesRead,
+                ["bytes-pending"] = s.BytesPending,
+                ["full-stalls"] = s.FullStalls,
+                ["reader-sleeps"] = s.ReaderSleeps,
+                ["writer-sleeps"] = s.WriterSleeps,
+                ["reader-wakeups"] = s.ReaderWakeups,
+                ["writer-wakeups"] = s.WriterWakeups,
+                ["torn-claims"] = s.TornClaims,
+            };
+        }
+
+        public void Dispose()
+        {
+            string path = ring.Path;
+            ring.Dispose();
+            RingSegment.Remove(path);
+        }
+    }
+
+    private sealed class Writer(OneToOneRing ring) : ITopologyWriter
+    {
+        public int MaxMessageLength => ring.MaxMessageLength;
+
+        public bool TryWrite(ReadOnlySpan<byte> message, int type, TimeSpan timeout) => ring.TryWrite(message, type, timeout);
+
+        public bool TryClaim(int length, int type, out Span<byte> payload) => ring.TryClaim(length, type, out payload);
+
+        public void Commit() => ring.Commit();
+
+        public ReadOutcome WaitForSpace(int length, TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                ring.WaitToWriteAsync(length, cts.Token).AsTask().GetAwaiter().GetResult();
+                return ReadOutcome.Message;
+            }
+            catch (OperationCanceledException)
+            {
+                return ReadOutcome.TimedOut;
+            }
+            catch (RingPeerDeadException)
+            {
+                return ReadOutcome.PeerDied;
+            }
+        }
+
+        public void Complete() => ring.Complete();
+
+        public void Dispose() => ring.Dispose();
+    }
+
+    private sealed class Reader(OneToOneRing ring) : ITopologyReader
+    {
+        public int MaxMessageLength => ring.MaxMessageLength;
+
+        public int TryRead(IMessageSink sink, int limit)
+        {
+            var handler = new SinkHandler(sink);
+            return ring.Read(ref handler, limit);
+        }
+
+        public bool TryRead(Span<byte> destination, out int length)
+        {
+            bool read = ring.TryRead(destination, out RingMessage message);
+            length = message.Length;
+            return read;
+        }
+
+        public ReadOutcome Read(Span<byte> destination, out int length, TimeSpan timeout)
+        {
+            ReadStatus status = ring.Read(destination, out RingMessage message, timeout);
+            length = message.Length;
+            return status switch
+            {
+                ReadStatus.Message => ReadOutcome.Message,
+                ReadStatus.Completed => ReadOutcome.Completed,
+                ReadStatus.WriterDied => ReadOutcome.PeerDied,
+                _ => ReadOutcome.TimedOut,
+            };
+        }
+
+        public ReadOutcome WaitForData(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                return ring.WaitToReadAsync(cts.Token).AsTask().GetAwaiter().GetResult() ? ReadOutcome.Message : ReadOutcome.Completed;
+            }
+            catch (OperationCanceledException)
+            {
+                return ReadOutcome.TimedOut;
+            }
+            catch (RingPeerDeadException)
+            {
+                return ReadOutcome.PeerDied;
+            }
+        }
+
+        public void Dispose() => ring.Dispose();
+    }
+
+    private readonly struct SinkHandler(IMessageSink sink) : IFrameHandler
+    {
+        public void OnFrame(int type, ReadOnlySpan<byte> payload) => sink.OnMessage(payload);
+    }
+}

@@ -65,10 +65,18 @@ internal static unsafe class FuzzHostile
                     slot.Beat();
                 }
 
-                // At most one mutation per round of the victim, so that each outcome has one cause.
-                while (Volatile.Read(ref victim.Messages) == round && !control.Stop && victim.State != SlotState.Failed)
+                // At most one mutation per round of the victim, so that each outcome has one cause (spinning: two busy
+                // processes on two cores; a yield would hand the core to anything else on the machine for a time slice).
+                for (int spins = 0; Volatile.Read(ref victim.Messages) == round && !control.Stop && victim.State != SlotState.Failed; spins++)
                 {
-                    Thread.Yield();
+                    if ((spins & 1023) == 1023)
+                    {
+                        Thread.Yield();
+                    }
+                    else
+                    {
+                        Thread.SpinWait(4);
+                    }
                 }
             }
         }

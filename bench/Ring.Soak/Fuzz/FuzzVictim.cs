@@ -2,13 +2,15 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading;
 
 namespace Ring.Soak;
 
 /// <summary>
 /// The fuzz victim: one thread that writes a burst of numbered messages into its ring and reads them back, round after
-/// round, verifying each one, while the hostile process writes into the segment. Every 16 rounds it also opens the
+/// round, verifying each one, while the hostile process writes into the segment (without frame checksums every eighth
+/// message goes through claim and commit in place; with them all go through the copy path, which they protect). Every 16 rounds it also opens the
 /// segment again (header validation) and replaces its reader object (attach validation). It classifies what each round
 /// saw (<see cref="FuzzOutcome"/>); anything but a benign round ends the ring's generation and it makes a new ring.
 /// Outcome counts go to its control slot (the first 16 per-writer words with checksums, the next 16 without); a bug is
@@ -61,7 +63,7 @@ internal static class FuzzVictim
                         for (; wrote < burst; wrote++)
                         {
                             int length = SoakMessage.Length(0, written, SoakMessage.MinLength, maxSize);
-                            if ((written & 7) == 7)
+                            if (!withChecksums && (written & 7) == 7)
                             {
                                 if (!writer.TryClaim(length, SoakMessage.MessageType, out Span<byte> payload))
                                 {
@@ -96,7 +98,7 @@ internal static class FuzzVictim
                                     break;
                                 }
 
-                                outcome = Classify(sink.Intact, sink.Sequence, due, withChecksums, zeroCopyRead: true, written);
+                                outcome = Classify(sink.Intact, sink.Sequence, due, withChecksums, zeroCopyRead: true);
                             }
                             else
                             {
@@ -106,7 +108,7 @@ internal static class FuzzVictim
                                 }
 
                                 ReadOnlySpan<byte> message = buffer.AsSpan(0, length);
-                                outcome = Classify(SoakMessage.IsIntact(message), message.Length >= 8 ? SoakMessage.Sequence(message) : -1, due, withChecksums, zeroCopyRead: false, written);
+                                outcome = Classify(SoakMessage.IsIntact(message), message.Length >= 8 ? SoakMessage.Sequence(message) : -1, due, withChecksums, zeroCopyRead: false);
                             }
 
                             read++;
@@ -134,7 +136,7 @@ internal static class FuzzVictim
                     }
                     catch (Exception e)
                     {
-                        slot.SetError($"round {round}: {e.GetType().Name}: {e.Message} after the mutation: {FuzzHostile.Describe(control, target)}");
+                        slot.SetError($"round {round}: {e.GetType().Name}: {e.Message} after the mutation: {FuzzHostile.Describe(control, target)} at {TopFrames(e)}");
                         outcome = FuzzOutcome.Bug;
                     }
 
@@ -167,29 +169,19 @@ internal static class FuzzVictim
     }
 
     /// <summary>
-    /// What one message says about the ring: the next one in order and intact (benign), missing ones, an older one, or
-    /// damaged bytes, which with frame checksums may only come through a path that hands out or fills shared memory
-    /// in place (a zero-copy read, or a message written by claim and commit, which every eighth one is).
+    /// What one message says about the ring: the next one in order and intact (benign), a later one (skipped), an older
+    /// one (repeated), or damaged bytes. With frame checksums the victim writes only through the copy path (the checksum
+    /// is taken from its own bytes), so damage may then only come through a zero-copy read, which hands out shared memory
+    /// after checking it; anywhere else it is a bug.
     /// </summary>
-    private static FuzzOutcome Classify(bool intact, long sequence, long due, bool withChecksums, bool zeroCopyRead, long written)
+    private static FuzzOutcome Classify(bool intact, long sequence, long due, bool withChecksums, bool zeroCopyRead)
     {
         if (!intact)
         {
-            bool protectedPath = withChecksums && !zeroCopyRead && (due & 7) != 7 && sequence == due;
-            return protectedPath ? FuzzOutcome.Bug : FuzzOutcome.CorruptDelivered;
+            return withChecksums && !zeroCopyRead ? FuzzOutcome.Bug : FuzzOutcome.CorruptDelivered;
         }
 
-        if (sequence == due)
-        {
-            return FuzzOutcome.Benign;
-        }
-
-        if (sequence > due && sequence < written)
-        {
-            return FuzzOutcome.Skipped;
-        }
-
-        return FuzzOutcome.Repeated;
+        return sequence == due ? FuzzOutcome.Benign : sequence > due ? FuzzOutcome.Skipped : FuzzOutcome.Repeated;
     }
 
     /// <summary>Opens the segment again with a new reader object: the header rules now, the attach rules at its first read.</summary>
@@ -210,6 +202,9 @@ internal static class FuzzVictim
             return FuzzOutcome.RefusedOnOpen;
         }
     }
+
+    private static string TopFrames(Exception e) =>
+        string.Join(" < ", (e.StackTrace ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(4).Select(l => l.Split(" in ")[0]));
 
     /// <summary>Checks a message in place (zero copy); remembers what it saw.</summary>
     private sealed class CheckingSink : IMessageSink

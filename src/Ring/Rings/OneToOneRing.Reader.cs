@@ -21,6 +21,7 @@ public sealed unsafe partial class OneToOneRing
         }
 
         long head = _head;
+        long start = head;
         while (true)
         {
             long index = head & _mask;
@@ -40,6 +41,11 @@ public sealed unsafe partial class OneToOneRing
             if (type == FrameDescriptor.PaddingType)
             {
                 head += aligned;
+                if (head - start > _capacity)
+                {
+                    ThrowPastTail(start, head);
+                }
+
                 PublishHead(head, 0);
                 continue;
             }
@@ -83,6 +89,7 @@ public sealed unsafe partial class OneToOneRing
         }
 
         long head = _head;
+        long start = head;
         int count = 0;
         try
         {
@@ -99,9 +106,19 @@ public sealed unsafe partial class OneToOneRing
 
                 int type = header[1];
                 int aligned = CheckFrame(head, index, frameLength, type);
-                int length = frameLength - _frameHeaderLength;
-                var payload = new ReadOnlySpan<byte>((byte*)header + _frameHeaderLength, length);
-                if (_frameChecksums && type != FrameDescriptor.PaddingType)
+                if (type == FrameDescriptor.PaddingType)
+                {
+                    head += aligned;
+                    if (head - start > _capacity)
+                    {
+                        ThrowPastTail(start, head);
+                    }
+
+                    continue;
+                }
+
+                var payload = new ReadOnlySpan<byte>((byte*)header + _frameHeaderLength, frameLength - _frameHeaderLength);
+                if (_frameChecksums)
                 {
                     // Zero copy: the handler sees shared memory, checked here; a peer that writes it later is not detected.
                     FrameChecksum.Verify(Name, head, frameLength, type, ((uint*)header)[2], payload);
@@ -109,9 +126,9 @@ public sealed unsafe partial class OneToOneRing
 
                 // Consumed before the handler runs, so a handler that throws does not see the frame again.
                 head += aligned;
-                if (type == FrameDescriptor.PaddingType)
+                if (head - start > _capacity)
                 {
-                    continue;
+                    ThrowPastTail(start, head);
                 }
 
                 count++;
@@ -154,6 +171,14 @@ public sealed unsafe partial class OneToOneRing
 
         return FrameDescriptor.Align(frameLength);
     }
+
+    /// <summary>
+    /// A correct writer never has more than a lap unread (the reserved zero word stops the reader before its newest frame),
+    /// so a reader that walks more than a lap in one call follows forged frames round the ring: stop it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowPastTail(long from, long to) =>
+        ThrowHelper.ThrowCorrupted(Name, $"the frames from position {from} run on to position {to}, more than the capacity {_capacity} in one read; no writer leaves more than a lap unread");
 
     /// <summary>Stores the new head (release: the reads of the freed frames are done) and wakes a sleeping writer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

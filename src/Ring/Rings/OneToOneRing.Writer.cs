@@ -22,6 +22,14 @@ public sealed unsafe partial class OneToOneRing
         }
 
         message.CopyTo(payload);
+        if (_frameChecksums)
+        {
+            // From the caller's bytes, not the shared copy: a peer that changes the copy before the commit is detected.
+            StoreChecksum(FrameChecksum.Compute(_claimFrameLength, type, message));
+            Publish(_claimFrameLength);
+            return true;
+        }
+
         Commit();
         return true;
     }
@@ -123,9 +131,17 @@ public sealed unsafe partial class OneToOneRing
 
         if (_frameChecksums)
         {
-            StoreChecksum(frameLength);
+            StoreChecksum(FrameChecksum.Compute(frameLength, _claimType, new ReadOnlySpan<byte>(
+                _data + _claimIndex + FrameDescriptor.ChecksummedHeaderLength, frameLength - FrameDescriptor.ChecksummedHeaderLength)));
         }
 
+        Publish(frameLength);
+    }
+
+    /// <summary>The commit: the release store of the positive length, then the reader's wake-up if it sleeps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Publish(int frameLength)
+    {
         // Release: the payload (and checksum) stores happen before the reader can see a positive length.
         _memory.WriteInt32Release(OneToOneRingDescriptor.DataOffset + _claimIndex, frameLength);
         _claimFrameLength = 0;
@@ -134,12 +150,10 @@ public sealed unsafe partial class OneToOneRing
     }
 
     /// <summary>Writes the frame's checksum and zeroes the reserved word; both are published by the commit's release store.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void StoreChecksum(int frameLength)
+    private void StoreChecksum(uint checksum)
     {
         byte* frame = _data + _claimIndex;
-        var payload = new ReadOnlySpan<byte>(frame + FrameDescriptor.ChecksummedHeaderLength, frameLength - FrameDescriptor.ChecksummedHeaderLength);
-        *(uint*)(frame + FrameDescriptor.ChecksumOffset) = FrameChecksum.Compute(frameLength, _claimType, payload);
+        *(uint*)(frame + FrameDescriptor.ChecksumOffset) = checksum;
         *(uint*)(frame + FrameDescriptor.ChecksumOffset + 4) = 0;
     }
 

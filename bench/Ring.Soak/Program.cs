@@ -1,9 +1,6 @@
 using System;
 using System.Collections.Generic;
 
-// The harnesses stop and kill processes with signals and read /proc: Linux only.
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
-
 namespace Ring.Soak;
 
 /// <summary>

@@ -34,6 +34,11 @@ internal static class LatencyHistogram
         }
 
         int exponent = (bucket >> SubBits) + SubBits - 1;
+        if (exponent >= 63)
+        {
+            return long.MaxValue;
+        }
+
         long sub = bucket & ((1 << SubBits) - 1);
         long low = (1L << exponent) + (sub << (exponent - SubBits));
         return low + (1L << (exponent - SubBits)) - 1;

@@ -311,8 +311,12 @@ internal sealed unsafe class SemaphoreQueueTopology : IRingTopology
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.ReadWrite,
                 Share = FileShare.ReadWrite | FileShare.Delete,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
             var stream = new FileStream(Path.Join(RingOptions.DefaultDirectory, name), options);
             stream.SetLength(SlotsOffset + ((long)Slots * slotBytes));
             return Map(stream);

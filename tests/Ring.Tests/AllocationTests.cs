@@ -77,6 +77,74 @@ public class AllocationTests
         Assert.Equal(0, Measure(Run));
     }
 
+    [Fact]
+    public void ChecksummedFramesAllocateNothing()
+    {
+        using var seg = new TestSegment();
+        RingOptions options = seg.Options(capacity: 1 << 16);
+        options.FrameChecksums = true;
+        using var writer = OneToOneRing.Create(seg.Name, options);
+        using var reader = OneToOneRing.Open(seg.Name, options);
+        byte[] message = new byte[100];
+        byte[] buffer = new byte[100];
+        var handler = new SumHandler();
+        void Run()
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                writer.TryWrite(message, 1);
+                reader.TryRead(buffer, out _);
+                writer.TryClaim(32, 2, out Span<byte> payload);
+                payload[0] = 1;
+                writer.Commit();
+                reader.Read(ref handler);
+            }
+        }
+
+        Assert.Equal(0, Measure(Run));
+    }
+
+    [Theory]
+    [InlineData(WaitStrategy.Hybrid)]
+    [InlineData(WaitStrategy.Blocking)]
+    public void BlockingCallsThatWaitAndTimeOutAllocateNothing(WaitStrategy strategy)
+    {
+        // Found by the soak: a blocking call that had to wait built its ring's name for the dispose gate every time.
+        using var seg = new TestSegment();
+        using var writer = OneToOneRing.Create(seg.Name, seg.Options(capacity: 256, strategy: strategy));
+        using var reader = OneToOneRing.Open(seg.Name, seg.Options(strategy: strategy));
+        using var mutexSegment = new TestSegment();
+        using var mutex = SharedMutex.Create(mutexSegment.Name, mutexSegment.Options(strategy: strategy));
+        using var other = SharedMutex.Open(mutexSegment.Name, mutexSegment.Options(strategy: strategy));
+        Assert.True(mutex.TryAcquire());
+        byte[] message = new byte[30];
+        byte[] buffer = new byte[32];
+        TimeSpan wait = TimeSpan.FromMilliseconds(1);
+        void Run()
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                reader.Read(buffer, out _, wait);
+            }
+
+            while (writer.TryWrite(message))
+            {
+            }
+
+            for (int i = 0; i < 50; i++)
+            {
+                writer.TryWrite(message, 0, wait);
+                other.TryAcquire(wait);
+            }
+
+            while (reader.TryRead(buffer, out _))
+            {
+            }
+        }
+
+        Assert.Equal(0, Measure(Run));
+    }
+
     private static long Measure(Action run)
     {
         run(); // warm up: tiering, attach, statics

@@ -189,6 +189,23 @@ public class BadInputTests
         f => WriteInt64(f, SegmentHeaderDescriptor.TotalLengthOffset, 9999), "has total length 9999, but header length 4096 + capacity 1024 = 5120.");
 
     [Fact]
+    public void UnknownHeaderFlags() => AssertHeaderRefused(
+        f => WriteInt32(f, SegmentHeaderDescriptor.FlagsOffset, 6, reseal: true), "has flags 0x00000006; a OneToOne segment of layout version 1 may only have flags 0x00000001.");
+
+    [Fact]
+    public void OversizeMessagesAreRefusedWithAndWithoutFrameChecksums()
+    {
+        using var seg = new TestSegment();
+        RingOptions options = seg.Options(capacity: 1024, maxMessageLength: 100);
+        options.FrameChecksums = true;
+        using var ring = OneToOneRing.Create(seg.Name, options);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ring.TryWrite(new byte[101]));
+        Assert.Contains($"Message of 101 bytes is too long for ring '{seg.Name}': its maximum message length is 100 bytes. Nothing was written.", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ring.TryClaim(101, 0, out _));
+        Assert.Equal(0, ring.GetStatistics().Tail);
+    }
+
+    [Fact]
     public void TruncatedFile()
     {
         using var seg = new TestSegment();

@@ -28,6 +28,18 @@ public class LayoutTests
         Assert.Equal(56, SegmentHeaderDescriptor.CreatedUnixMsOffset);
         Assert.Equal(120, SegmentHeaderDescriptor.ChecksumOffset);
         Assert.Equal(8, SegmentHeaderDescriptor.ChecksumStart);
+        Assert.Equal(1, SegmentHeaderDescriptor.FrameChecksumsFlag);
+        Assert.Equal(1, SegmentHeaderDescriptor.KnownFlags);
+    }
+
+    [Fact]
+    public void ChecksummedFrameRules()
+    {
+        Assert.Equal(8, FrameDescriptor.ChecksumOffset);
+        Assert.Equal(16, FrameDescriptor.ChecksummedHeaderLength);
+        Assert.Equal(496, FrameDescriptor.MaxMessageLengthFor(1024, frameChecksums: true));
+        Assert.Equal(504, FrameDescriptor.MaxMessageLengthFor(1024, frameChecksums: false));
+        Assert.Equal(FrameDescriptor.MaxMessageLengthFor(1 << 20), FrameDescriptor.MaxMessageLengthFor(1 << 20, frameChecksums: false));
     }
 
     [Fact]

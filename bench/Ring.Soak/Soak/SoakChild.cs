@@ -161,31 +161,22 @@ internal static class SoakChild
         return true;
     }
 
-    /// <summary>Waits until <paramref name="due"/> (sleeping while it is far, spinning when near); false if told to stop.</summary>
+    /// <summary>
+    /// Waits until <paramref name="due"/> in naps of a millisecond, so that a paced writer sleeps and sends what fell due
+    /// in bursts (its rate holds over time, not per message); false if told to stop.
+    /// </summary>
     private static bool Pace(ControlBlock control, long due)
     {
-        long twoMs = Stopwatch.Frequency / 500;
-        while (true)
+        while (due - Stopwatch.GetTimestamp() > 0)
         {
-            long wait = due - Stopwatch.GetTimestamp();
-            if (wait <= 0)
-            {
-                return true;
-            }
-
             if (control.Stop)
             {
                 return false;
             }
 
-            if (wait > twoMs)
-            {
-                Thread.Sleep(1);
-            }
-            else
-            {
-                Thread.Yield();
-            }
+            Thread.Sleep(1);
         }
+
+        return true;
     }
 }

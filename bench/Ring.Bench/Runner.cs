@@ -72,6 +72,13 @@ internal static class Runner
             File.WriteAllText(settings.JsonPath, Report.Json(results));
         }
 
+        if (settings.SvgPath is not null)
+        {
+            string title = $"Ring.Bench, commit {machine.Commit}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC";
+            string subtitle = $"{machine.Cpu}, {machine.Cores} cores, Linux {machine.Kernel}, {machine.Runtime}";
+            File.WriteAllText(settings.SvgPath, SvgReport.Render(Report.Rows(results), title, subtitle));
+        }
+
         if (Watchdog.IsCancelled)
         {
             return Cancelled;

@@ -199,6 +199,7 @@ internal static class SvgReport
             sb.Append(Inv($"<text x=\"{X(i):0.#}\" y=\"{Top + plotHeight + 18}\" text-anchor=\"middle\" fill=\"#555\">{s_percentiles[i]}</text>\n"));
         }
 
+        var labels = new List<(double Y, string Text, string Color)>();
         foreach (JsonRow row in rows)
         {
             long[] p = Percentiles(row).ToArray();
@@ -216,14 +217,23 @@ internal static class SvgReport
                 sb.Append(Inv($"<circle cx=\"{X(i):0.#}\" cy=\"{Y(p[i]):0.#}\" r=\"3\" fill=\"{color}\"><title>{Escape(row.Transport)} {s_percentiles[i]}: {FormatNs(p[i])}</title></circle>\n"));
             }
 
-            // The p50 printed at the left end of each line: the figure people quote.
-            sb.Append(Inv($"<text x=\"{X(0) - 8:0.#}\" y=\"{Y(p[0]) + 4:0.#}\" text-anchor=\"end\" font-size=\"10\" fill=\"{color}\">{FormatNs(p[0])}</text>\n"));
+            labels.Add((Y(p[0]), FormatNs(p[0]), color));
+        }
+
+        // The p50 of each line printed left of it (the figure people quote), pushed apart so that none overlap.
+        labels.Sort((a, b) => a.Y.CompareTo(b.Y));
+        double next = double.MinValue;
+        foreach ((double y, string text, string color) in labels)
+        {
+            double at = Math.Max(y, next);
+            next = at + 11;
+            sb.Append(Inv($"<text x=\"{X(0) - 8:0.#}\" y=\"{at + 4:0.#}\" text-anchor=\"end\" font-size=\"10\" fill=\"{color}\">{text}</text>\n"));
         }
     }
 
     private static void ThroughputPanel(StringBuilder sb, IGrouping<(string Scenario, int Size), JsonRow> group, Dictionary<string, string> colors, int height)
     {
-        const int Left = 100, Right = 90, Top = 30;
+        const int Left = 100, Right = 20, Top = 30;
         int plotWidth = PanelWidth - Left - Right;
         List<JsonRow> rows = group.Where(r => r.MsgsPerSec is not null).ToList();
         double max = rows.Max(r => r.MsgsPerSec!.Value);
@@ -236,8 +246,12 @@ internal static class SvgReport
             string color = colors[row.Transport];
             string label = FormatRate(rate) + (row.BytesPerSec is double b && group.Key.Size >= 1024 ? $" ({FormatBytes(b)})" : string.Empty);
             sb.Append(Inv($"<text x=\"{Left - 6}\" y=\"{y + 13}\" text-anchor=\"end\">{Escape(row.Transport)}</text>"));
-            sb.Append(Inv($"<rect x=\"{Left}\" y=\"{y + 2}\" width=\"{w:0.#}\" height=\"15\" fill=\"{color}\"{(IsFloor(row.Transport) ? " fill-opacity=\"0.55\"" : string.Empty)}><title>{Escape(row.Transport)}: {label}</title></rect>"));
-            sb.Append(Inv($"<text x=\"{Left + w + 5:0.#}\" y=\"{y + 13}\" font-size=\"11\">{Escape(label)}</text>\n"));
+            sb.Append(Inv($"<rect x=\"{Left}\" y=\"{y + 2}\" width=\"{w:0.#}\" height=\"15\" fill=\"{color}\"{(IsFloor(row.Transport) ? " fill-opacity=\"0.7\"" : string.Empty)}><title>{Escape(row.Transport)}: {label}</title></rect>"));
+
+            // The value after the bar, or inside a long bar, so that it never leaves the panel.
+            sb.Append(w > plotWidth * 0.6
+                ? Inv($"<text x=\"{Left + w - 5:0.#}\" y=\"{y + 13}\" font-size=\"11\" text-anchor=\"end\" fill=\"#ffffff\">{Escape(label)}</text>\n")
+                : Inv($"<text x=\"{Left + w + 5:0.#}\" y=\"{y + 13}\" font-size=\"11\">{Escape(label)}</text>\n"));
             y += 22;
         }
 

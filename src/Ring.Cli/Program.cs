@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using Ring.Bench;
 
@@ -19,7 +20,8 @@ public static class Program
             return BenchHost.RunChild(args.AsSpan(2));
         }
 
-        var root = new RootCommand("ring: list, inspect, tail, send to, receive from and remove Ring shared-memory segments, and run the cross-process benchmark. Every command takes --dir (default /dev/shm) and --help.")
+        // A plain command named "ring" rather than a RootCommand, which takes its name from the entry assembly (Ring.Cli).
+        var root = new Command("ring", "ring: list, inspect, tail, send to, receive from and remove Ring shared-memory segments, and run the cross-process benchmark. Every command takes --dir (default /dev/shm) and --help.")
         {
             ListCommand.Create(),
             StatCommand.Create(),
@@ -31,6 +33,8 @@ public static class Program
 
             // `ring soak` (the soak harness) is added here, as one more XxxCommand.Create().
         };
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
 
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -50,6 +54,6 @@ public static class Program
     private static string Usage(ParseResult parsed)
     {
         string command = parsed.CommandResult.Command.Name;
-        return parsed.CommandResult.Command is RootCommand ? "ring" : $"ring {command}";
+        return parsed.CommandResult.Command == parsed.RootCommandResult.Command ? "ring" : $"ring {command}";
     }
 }

@@ -284,7 +284,7 @@ public sealed unsafe partial class ManyToOneRing
         _writerIndex = index;
         _messagesWritten = 0;
         _fullStalls = 0;
-        _cachedFree = _memory.ReadInt64Acquire(ManyToOneRingDescriptor.FreeOffset);
+        RefreshFree(_memory.ReadInt64Acquire(ManyToOneRingDescriptor.TailOffset) & ~ManyToOneRingDescriptor.CompletedMark, 0);
         _isWriter = true;
     }
 

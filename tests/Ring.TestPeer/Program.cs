@@ -22,6 +22,19 @@ public static class Program
         string mode = args[0];
         string name = args[1];
         var settings = new Settings(args.AsSpan(2));
+        if (ManyToOneModes.Handles(mode))
+        {
+            try
+            {
+                return ManyToOneModes.Run(mode, name, args.AsSpan(2));
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"peer {mode} failed: {e}");
+                return 4;
+            }
+        }
+
         if (SyncModes.Handles(mode))
         {
             try

@@ -25,7 +25,7 @@ namespace Ring;
 /// same role is refused. An object is not thread-safe: one thread writes and one thread reads at a time.
 /// </para>
 /// </remarks>
-public sealed unsafe partial class OneToOneRing : IDisposable
+public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
 {
     private readonly Segment _segment;
     private readonly SharedMemory _memory;

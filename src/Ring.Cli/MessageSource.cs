@@ -23,6 +23,7 @@ internal abstract class MessageSource : IDisposable
         return info.Kind switch
         {
             RingKind.OneToOne => new OneToOneSource(OneToOneRing.Open(name, options)),
+            RingKind.ManyToOne => new ManyToOneSource(ManyToOneRing.Open(name, options)),
             RingKind.Mutex or RingKind.Semaphore or RingKind.Event or RingKind.Barrier =>
                 throw new CommandFailedException($"segment '{name}' is a {info.Kind}: a synchronization primitive carries no messages."),
             _ => throw new CommandFailedException($"segment '{name}' is a ring of {Format.Kind(info)}, which this tool cannot read yet."),
@@ -36,6 +37,19 @@ internal abstract class MessageSource : IDisposable
 
     /// <summary>A one-to-one ring: this process becomes its reader, so what it reads no one else gets.</summary>
     private sealed class OneToOneSource(OneToOneRing ring) : MessageSource
+    {
+        internal override bool Consumes => true;
+
+        internal override int MaxMessageLength => ring.MaxMessageLength;
+
+        internal override ReadStatus Read(Span<byte> destination, out RingMessage message, TimeSpan timeout, CancellationToken cancellationToken) =>
+            ring.Read(destination, out message, timeout, cancellationToken);
+
+        public override void Dispose() => ring.Dispose();
+    }
+
+    /// <summary>A many-to-one ring: one reader too, so reading consumes.</summary>
+    private sealed class ManyToOneSource(ManyToOneRing ring) : MessageSource
     {
         internal override bool Consumes => true;
 

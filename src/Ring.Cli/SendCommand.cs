@@ -31,16 +31,22 @@ internal static class SendCommand
             DefaultValueFactory = _ => "5s",
         };
         var complete = new Option<bool>("--complete") { Description = "Complete the ring after sending: its reader sees the end of the stream." };
-        var create = new Option<bool>("--create") { Description = "Create the ring if it does not exist (with --capacity and --max-message-length)." };
+        var create = new Option<bool>("--create") { Description = "Create the ring if it does not exist (with --kind, --capacity and --max-message-length)." };
+        var kind = new Option<string>("--kind")
+        {
+            Description = "With --create: the kind of ring to make.",
+            DefaultValueFactory = _ => MessageSink.CreatableKinds[0],
+        };
+        kind.AcceptOnlyFromAmong(MessageSink.CreatableKinds);
         var capacity = new Option<string>("--capacity")
         {
             Description = "With --create: the ring's capacity, a power of two from 64 bytes to 1G, e.g. 64K, 1M.",
             DefaultValueFactory = _ => "1M",
         };
         var maxLength = new Option<string?>("--max-message-length") { Description = "With --create: the longest payload (default: capacity / 8)." };
-        var command = new Command("send", "Send messages to a ring (this process becomes its writer while it sends): from the arguments, from files (--file), or one per line of stdin. Waits up to --timeout for room when the ring is full.")
+        var command = new Command("send", "Send messages to a ring (this process becomes a writer while it sends): from the arguments, from files (--file), or one per line of stdin. Waits up to --timeout for room when the ring is full.")
         {
-            name, messages, directory, files, type, timeout, complete, create, capacity, maxLength,
+            name, messages, directory, files, type, timeout, complete, create, kind, capacity, maxLength,
         };
         command.SetAction(result => Cli.Run(() =>
         {
@@ -63,15 +69,15 @@ internal static class SendCommand
             string[] texts = result.GetValue(messages) ?? [];
             string[] paths = result.GetValue(files) ?? [];
             TimeSpan wait = Durations.Parse(result.GetValue(timeout)!, "--timeout");
-            return Run(ring, options, creating, Sources(texts, paths), t, wait, result.GetValue(complete));
+            return Run(ring, options, creating ? result.GetValue(kind) : null, Sources(texts, paths), t, wait, result.GetValue(complete));
         }));
         return command;
     }
 
-    private static int Run(string name, RingOptions options, bool create, IEnumerable<byte[]> messages, int type, TimeSpan timeout, bool complete)
+    private static int Run(string name, RingOptions options, string? createKind, IEnumerable<byte[]> messages, int type, TimeSpan timeout, bool complete)
     {
         CancellationToken stop = Cli.InterruptToken();
-        using OneToOneRing ring = Open(name, options, create);
+        using MessageSink ring = Open(name, options, createKind);
         long sent = 0;
         foreach (byte[] message in messages)
         {
@@ -91,11 +97,11 @@ internal static class SendCommand
         return ExitCodes.Ok;
     }
 
-    private static OneToOneRing Open(string name, RingOptions options, bool create)
+    private static MessageSink Open(string name, RingOptions options, string? createKind)
     {
-        if (create)
+        if (createKind is not null)
         {
-            return OneToOneRing.CreateOrOpen(name, options);
+            return MessageSink.Create(name, createKind, options);
         }
 
         if (!RingSegment.Exists(name, options.Directory))
@@ -103,13 +109,7 @@ internal static class SendCommand
             throw new CommandFailedException($"segment '{name}' does not exist in '{options.Directory}' (--create makes it).");
         }
 
-        RingSegmentInfo info = RingSegment.Inspect(name, options.Directory);
-        if (info.Kind != RingKind.OneToOne)
-        {
-            throw new CommandFailedException($"segment '{name}' is a {Format.Kind(info)}, which this tool cannot send to.");
-        }
-
-        return OneToOneRing.Open(name, options);
+        return MessageSink.Open(name, options);
     }
 
     /// <summary>The arguments, then the files; stdin lines when there are neither. Files are read as they are sent.</summary>

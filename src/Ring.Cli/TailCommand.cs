@@ -22,7 +22,7 @@ internal static class TailCommand
             DefaultValueFactory = _ => "infinite",
         };
         var hex = new Option<bool>("--hex") { Description = "Print every payload as hex (default: text when it is printable UTF-8, else hex)." };
-        var command = new Command("tail", "Print messages as they arrive: time, type, length and payload (text, or hex). Without consuming them where the ring kind allows; a one-to-one ring's messages can only be read by taking them from its reader, so tail refuses such a ring unless --consume is given. Ends when the writer completes (exit 0), when it dies (exit 1), after --count messages or --timeout of silence (exit 0), or on Ctrl+C (exit 130).")
+        var command = new Command("tail", "Print messages as they arrive: time, type, length and payload (text, or hex). Without consuming them where the ring kind allows; a one-to-one or many-to-one ring's messages can only be read by taking them from its single reader, so tail refuses such a ring unless --consume is given. Ends when the writer completes (exit 0), when it dies (exit 1), after --count messages or --timeout of silence (exit 0), or on Ctrl+C (exit 130).")
         {
             name, directory, consume, count, timeout, hex,
         };
@@ -51,7 +51,7 @@ internal static class TailCommand
             if (!consume)
             {
                 throw new CommandFailedException(
-                    $"ring '{name}' is a one-to-one ring: its single reader consumes what it reads, so tailing it would take the messages from the real reader. Give --consume to read and consume them anyway, or use 'ring recv'.",
+                    $"ring '{name}' has a single reader, which consumes what it reads, so tailing it would take the messages from the real reader. Give --consume to read and consume them anyway, or use 'ring recv'.",
                     ExitCodes.Usage);
             }
 

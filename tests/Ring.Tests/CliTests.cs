@@ -167,6 +167,21 @@ public class CliTests
     }
 
     [Fact]
+    public void ManyToOneRingsAreCreatedListedFedAndDrained()
+    {
+        using var dir = new TestDirectory();
+        RingTool.Expect(0, "send", "m2o", "first", "--create", "--kind", "many-to-one", "--capacity", "64K", "--dir", dir.Path);
+        RingTool.Expect(0, "send", "m2o", "second", "--complete", "--dir", dir.Path);
+
+        string listed = Line(RingTool.Expect(0, "list", "--dir", dir.Path).StandardOutput, "m2o");
+        Assert.Contains("ManyToOne", listed);
+        Assert.Contains("64 KiB", listed);
+        Assert.Matches(@"ring\.messages\.written\s+2\s+message", RingTool.Expect(0, "stat", "m2o", "--dir", dir.Path).StandardOutput);
+        Assert.Equal("first\nsecond\n", RingTool.Expect(0, "recv", "m2o", "--dir", dir.Path).StandardOutput);
+        Assert.Contains("'tree'", RingTool.Expect(2, "send", "x", "--create", "--kind", "tree", "--dir", dir.Path).StandardError);
+    }
+
+    [Fact]
     public void RecvEndsAtCompletionAtTimeoutAndRefusesWhatCarriesNoMessages()
     {
         using var dir = new TestDirectory();
@@ -204,7 +219,7 @@ public class CliTests
         }
 
         RingTool.Result refused = RingTool.Expect(2, "tail", "q", "--dir", dir.Path);
-        Assert.Contains("ring 'q' is a one-to-one ring: its single reader consumes what it reads", refused.StandardError);
+        Assert.Contains("ring 'q' has a single reader, which consumes what it reads", refused.StandardError);
         Assert.Contains("--consume", refused.StandardError);
         Assert.Equal(2, RingSegment.Inspect("q", dir.Path).Counters.First(c => c.Name == "ring.messages.written").Value - RingSegment.Inspect("q", dir.Path).Counters.First(c => c.Name == "ring.messages.read").Value);
 

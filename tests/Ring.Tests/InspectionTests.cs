@@ -41,6 +41,28 @@ public class InspectionTests
     }
 
     [Fact]
+    public void ManyToOneRingShowsItsWritersReaderAndCounters()
+    {
+        using var dir = new TestDirectory();
+        using var ring = ManyToOneRing.Create("m2o", dir.Options(capacity: 4096));
+        ring.TryWrite("hello"u8);
+        ring.TryWrite("hello"u8);
+        ring.TryRead(new byte[64], out _);
+
+        RingSegmentInfo info = RingSegment.Inspect("m2o", dir.Path);
+        Assert.Equal(RingKind.ManyToOne, info.Kind);
+        Assert.True(info.CanInspectKind);
+        Assert.Equal(16, info.BytesPending);
+        Assert.Equal(["creator", "writer", "reader"], info.Parties.Select(p => p.Role));
+        Assert.All(info.Parties, p => Assert.True(p.IsAlive));
+        Assert.Equal(2, Counter(info, "ring.messages.written").Value);
+        Assert.Equal(1, Counter(info, "ring.messages.read").Value);
+        Assert.Equal(0, Counter(info, "ring.completed").Value);
+        ring.Complete();
+        Assert.Equal(1, Counter(RingSegment.Inspect("m2o", dir.Path), "ring.completed").Value);
+    }
+
+    [Fact]
     public void InspectingTakesNoRole()
     {
         using var seg = new TestSegment();

@@ -62,6 +62,24 @@ public sealed class MetricsTests : IDisposable
     }
 
     [Fact]
+    public void ManyToOneRingsAreObserved()
+    {
+        using var dir = new TestDirectory();
+        string path = dir.File("m2o");
+        using (var ring = ManyToOneRing.Create(path, dir.Options()))
+        {
+            ring.TryWrite("abc"u8);
+            ring.TryWrite("abc"u8);
+            var seen = Observe(path);
+            Assert.Equal(2, Single(seen, "ring.messages.written").Value);
+            Assert.Equal("ManyToOne", Single(seen, "ring.messages.written").Tags["ring.kind"]);
+            Assert.Equal(0, Single(seen, "ring.revoked_claims").Value);
+        }
+
+        Assert.Empty(Observe(path));
+    }
+
+    [Fact]
     public void TwoObjectsOnOneSegmentAreReportedOnce()
     {
         using var seg = new TestSegment();

@@ -20,6 +20,7 @@ internal abstract class SegmentInspector
     private static readonly SegmentInspector[] s_all =
     [
         new OneToOneInspector(),
+        new ManyToOneInspector(),
         new MutexInspector(),
         new SemaphoreInspector(),
         new EventInspector(),

@@ -99,13 +99,13 @@ internal static class SvgReport
         if (latency.Count > 0)
         {
             y = Heading(body, "Latency percentiles (log scale; pingpong: round trip, idle-wakeup: one way, lock: a pair or an acquire)", y);
-            y = Grid(body, latency, y, (sb, g, h) => LatencyPanel(sb, g, colors), _ => LatencyPanelHeight);
+            y = Grid(body, latency, y, (sb, g) => LatencyPanel(sb, g, colors), _ => LatencyPanelHeight);
         }
 
         if (throughput.Count > 0)
         {
             y = Heading(body, "Throughput (messages, or lock pairs, per second; linear scale)", y);
-            y = Grid(body, throughput, y, (sb, g, h) => ThroughputPanel(sb, g, colors, h), g => 44 + (22 * g.Count(r => r.MsgsPerSec is not null)));
+            y = Grid(body, throughput, y, (sb, g) => ThroughputPanel(sb, g, colors), g => 44 + (22 * g.Count(r => r.MsgsPerSec is not null)));
         }
 
         var svg = new StringBuilder();
@@ -138,7 +138,7 @@ internal static class SvgReport
     }
 
     /// <summary>Lays panels out two to a row; returns the y below the last row.</summary>
-    private static int Grid<T>(StringBuilder sb, List<T> items, int y, Action<StringBuilder, T, int> draw, Func<T, int> height)
+    private static int Grid<T>(StringBuilder sb, List<T> items, int y, Action<StringBuilder, T> draw, Func<T, int> height)
     {
         for (int i = 0; i < items.Count; i += 2)
         {
@@ -150,7 +150,7 @@ internal static class SvgReport
                 int x = Margin + ((j - i) * (PanelWidth + Gap));
                 sb.Append(Inv($"<g transform=\"translate({x},{y})\">\n"));
                 sb.Append(Inv($"<rect width=\"{PanelWidth}\" height=\"{h}\" fill=\"#fafafa\" stroke=\"#dddddd\"/>\n"));
-                draw(sb, items[j], h);
+                draw(sb, items[j]);
                 sb.Append("</g>\n");
             }
 
@@ -231,7 +231,7 @@ internal static class SvgReport
         }
     }
 
-    private static void ThroughputPanel(StringBuilder sb, IGrouping<(string Scenario, int Size), JsonRow> group, Dictionary<string, string> colors, int height)
+    private static void ThroughputPanel(StringBuilder sb, IGrouping<(string Scenario, int Size), JsonRow> group, Dictionary<string, string> colors)
     {
         const int Left = 100, Right = 20, Top = 30;
         int plotWidth = PanelWidth - Left - Right;
@@ -254,8 +254,6 @@ internal static class SvgReport
                 : Inv($"<text x=\"{Left + w + 5:0.#}\" y=\"{y + 13}\" font-size=\"11\">{Escape(label)}</text>\n"));
             y += 22;
         }
-
-        _ = height;
     }
 
     private static IEnumerable<long> Percentiles(JsonRow r) =>

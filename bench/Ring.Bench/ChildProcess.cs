@@ -159,6 +159,18 @@ internal sealed class ChildHandle : IDisposable
         return child;
     }
 
+    /// <summary>What the child wrote to stderr so far (READY excepted), up to 8 KiB.</summary>
+    internal string StandardErrorText
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
     /// <summary>Waits for the child's READY line: it has opened its side and is about to wait for (or send) messages.</summary>
     internal void WaitReady()
     {

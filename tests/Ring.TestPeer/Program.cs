@@ -21,7 +21,6 @@ public static class Program
 
         string mode = args[0];
         string name = args[1];
-        var settings = new Settings(args.AsSpan(2));
         if (ManyToOneModes.Handles(mode))
         {
             try
@@ -34,6 +33,8 @@ public static class Program
                 return 4;
             }
         }
+
+        var settings = new Settings(args.AsSpan(2));
 
         if (SyncModes.Handles(mode))
         {

@@ -180,6 +180,12 @@ public sealed unsafe partial class ManyToOneRing
                 ThrowHelper.ThrowCompleted(Name);
             }
 
+            // Free never passes the tail, and the cached free was read before this tail: a smaller tail is corruption.
+            if (tail < _cachedFree)
+            {
+                ThrowHelper.ThrowCorrupted(Name, $"a writer read tail {tail} after free {_cachedFree}; free never passes the tail");
+            }
+
             long start = tail & _mask;
             long toEnd = _capacity - start;
             long required = aligned <= toEnd ? aligned : toEnd + aligned;
@@ -214,13 +220,17 @@ public sealed unsafe partial class ManyToOneRing
         }
     }
 
-    /// <summary>Re-reads the free position; returns true if a claim ending at <paramref name="neededTail"/> fits now.</summary>
+    /// <summary>
+    /// Re-reads the free position; returns true if a claim ending at <paramref name="neededTail"/> fits now. The tail
+    /// was read before, so free may be past it (the ring moved on; the claim's compare-and-swap will fail and retry),
+    /// but the tail can never be more than a capacity ahead of it.
+    /// </summary>
     private bool RefreshFree(long tail, long neededTail)
     {
         long free = _memory.ReadInt64Acquire(ManyToOneRingDescriptor.FreeOffset);
-        if (tail - free > _capacity || free > tail || (free & (FrameDescriptor.Alignment - 1)) != 0)
+        if (tail - free > _capacity || free < 0 || (free & (FrameDescriptor.Alignment - 1)) != 0)
         {
-            ThrowHelper.ThrowCorrupted(Name, $"a writer's load of free gives {free} with tail {tail}; the rule is 0 <= tail - free <= capacity {_capacity}, a multiple of {FrameDescriptor.Alignment}");
+            ThrowHelper.ThrowCorrupted(Name, $"a writer's load of free gives {free} with tail {tail}; the rule is tail - free <= capacity {_capacity}, free a non-negative multiple of {FrameDescriptor.Alignment}");
         }
 
         _cachedFree = free;

@@ -34,6 +34,7 @@ internal static class TopologyTransport
         Capacity = RingTransport.CapacityFor(spec.MessageSize),
         WaitStrategy = WaitStrategy.Hybrid,
         OpenTimeout = TimeSpan.FromSeconds(10),
+        Directory = ShmFloorTransport.Directory,
     };
 
     internal static CellResult RunParent(CellSpec spec, string resource)

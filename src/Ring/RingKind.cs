@@ -6,6 +6,9 @@ public enum RingKind
     /// <summary>One writer process, one reader process, variable-length frames.</summary>
     OneToOne = 1,
 
+    /// <summary>Any number of writer processes, one reader process, variable-length frames (<see cref="ManyToOneRing"/>).</summary>
+    ManyToOne = 2,
+
     /// <summary>A <see cref="SharedMutex"/>.</summary>
     Mutex = 16,
 

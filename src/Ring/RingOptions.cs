@@ -16,6 +16,7 @@ public sealed class RingOptions
     private TimeSpan _openTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _spinDuration = TimeSpan.FromMicroseconds(20);
     private TimeSpan _livenessCheckInterval = TimeSpan.FromMilliseconds(100);
+    private TimeSpan _stuckWriterTimeout = TimeSpan.FromSeconds(10);
     private UnixFileMode _unixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private WaitStrategy _waitStrategy = WaitStrategy.Hybrid;
 
@@ -140,6 +141,28 @@ public sealed class RingOptions
     }
 
     /// <summary>
+    /// How long a live writer may hold a claim (between <c>TryClaim</c> and <c>Commit</c>) that blocks the readers
+    /// before they revoke it, on rings with several writers. A dead writer's claim is recovered at once (within
+    /// <see cref="LivenessCheckInterval"/>); this bounds a stuck or stopped one. The revoked writer's
+    /// <c>Commit</c> then throws, and its space is not reused until it has noticed or died. Measured on a
+    /// monotonic clock. Default 10 s; between 1 ms and 1 hour.
+    /// </summary>
+    public TimeSpan StuckWriterTimeout
+    {
+        get => _stuckWriterTimeout;
+        set
+        {
+            if (value < TimeSpan.FromMilliseconds(1) || value > TimeSpan.FromHours(1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(StuckWriterTimeout), value,
+                    $"StuckWriterTimeout {value} is invalid: it must be between 1 ms and 1 hour.");
+            }
+
+            _stuckWriterTimeout = value;
+        }
+    }
+
+    /// <summary>
     /// Lock the whole mapping in RAM with <c>mlock</c> when the ring is created or opened: its page-table entries are
     /// made at once (no page fault on the first lap) and it is never swapped. Fails with an <see cref="IOException"/>
     /// naming the errno (ENOMEM or EPERM past RLIMIT_MEMLOCK). Default false.
@@ -151,7 +174,8 @@ public sealed class RingOptions
     /// verifies it before it hands the message out and throws <see cref="RingCorruptedException"/> naming the position and
     /// both values on a mismatch. Recorded in the segment header's flags when the ring is created, so both sides agree: an
     /// opener follows the segment, whatever it asks for (<c>CreateOrOpen</c> refuses a mismatch). Costs 8 bytes per frame
-    /// and one checksum pass over each payload on each side. Default false.
+    /// and one checksum pass over each payload on each side. <see cref="OneToOneRing"/> only, so far: other ring kinds
+    /// refuse it at creation. Default false.
     /// </summary>
     public bool FrameChecksums { get; set; }
 

@@ -78,6 +78,34 @@ public class AllocationTests
     }
 
     [Fact]
+    public void ManyToOneSynchronousPathsAllocateNothing()
+    {
+        using var seg = new TestSegment();
+        using var writer = ManyToOneRing.Create(seg.Name, seg.Options(capacity: 1 << 16));
+        using var reader = ManyToOneRing.Open(seg.Name, seg.Options());
+        byte[] message = new byte[32];
+        byte[] buffer = new byte[64];
+        var handler = new SumHandler();
+        void Run()
+        {
+            for (int i = 0; i < Messages / 4; i++)
+            {
+                writer.TryWrite(message, 1);
+                writer.TryClaim(16, 2, out Span<byte> payload);
+                payload[0] = 1;
+                writer.Commit();
+                reader.TryRead(buffer, out _);
+                reader.Read(ref handler, 1);
+                writer.TryWrite(message, 3, TimeSpan.FromSeconds(5));
+                reader.Read(buffer, out _, TimeSpan.FromSeconds(5));
+            }
+        }
+
+        Assert.Equal(0, Measure(Run));
+        Assert.True(handler.Sum > 0);
+    }
+
+    [Fact]
     public void ChecksummedFramesAllocateNothing()
     {
         using var seg = new TestSegment();
@@ -116,6 +144,8 @@ public class AllocationTests
         using var mutexSegment = new TestSegment();
         using var mutex = SharedMutex.Create(mutexSegment.Name, mutexSegment.Options(strategy: strategy));
         using var other = SharedMutex.Open(mutexSegment.Name, mutexSegment.Options(strategy: strategy));
+        using var manySegment = new TestSegment();
+        using var many = ManyToOneRing.Create(manySegment.Name, manySegment.Options(strategy: strategy));
         Assert.True(mutex.TryAcquire());
         byte[] message = new byte[30];
         byte[] buffer = new byte[32];
@@ -125,6 +155,7 @@ public class AllocationTests
             for (int i = 0; i < 50; i++)
             {
                 reader.Read(buffer, out _, wait);
+                many.Read(buffer, out _, wait);
             }
 
             while (writer.TryWrite(message))

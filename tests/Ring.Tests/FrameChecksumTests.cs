@@ -82,6 +82,17 @@ public class FrameChecksumTests
     }
 
     [Fact]
+    public void AKindWithoutChecksumsRefusesTheOption()
+    {
+        using var seg = new TestSegment();
+        RingOptions options = seg.Options();
+        options.FrameChecksums = true;
+        var e = Assert.Throws<ArgumentException>(() => ManyToOneRing.Create(seg.Name, options));
+        Assert.Contains("RingOptions.FrameChecksums is not supported by ManyToOne rings: only OneToOne frames carry checksums so far.", e.Message);
+        Assert.False(File.Exists(seg.Path));
+    }
+
+    [Fact]
     public void TheMaximumMessageLengthLeavesRoomForTheLargerHeader()
     {
         using var seg = new TestSegment();

@@ -113,9 +113,14 @@ internal sealed class RingFaultScenario(IRingTopology topology, FaultOptions opt
         double noticed = 0;
         if (delayed)
         {
-            noticed = FaultProcesses.WaitFor(
-                () => survivors.Select((s, i) => Volatile.Read(ref Control.Slot(s.Slot).PeerDeaths) > noticedBefore[i]).All(x => x),
-                options.Timeout);
+            // With one writer, the readers must see it dead (a wait ends with the writer dead). With others alive, a
+            // reader sees no such end: it must get past the dead writer's uncommitted claim by itself (the torn-claim
+            // count grows) and go on with the others' messages.
+            long received = _readers.Sum(r => Volatile.Read(ref Control.Slot(r.Slot).Messages));
+            Func<bool> noticedDeath = killWriter && _writers.Count > 1
+                ? () => (phase != WriterPhase.Held || Torn() > tornBefore) && _readers.Sum(r => Volatile.Read(ref Control.Slot(r.Slot).Messages)) > received
+                : () => survivors.Select((s, i) => Volatile.Read(ref Control.Slot(s.Slot).PeerDeaths) > noticedBefore[i]).All(x => x);
+            noticed = FaultProcesses.WaitFor(noticedDeath, options.Timeout);
             if (noticed < 0)
             {
                 return Fail(number, victim, phaseName, $"hang: the {(killWriter ? "readers" : "writers")} did not notice that {victim.Role} {victim.Index} (pid {pid}) died within {options.Timeout.TotalSeconds} s");

@@ -16,7 +16,10 @@ internal enum FuzzOutcome
     /// <summary>Opening the segment again was refused (<see cref="RingFormatException"/>, or a timeout for a zeroed magic).</summary>
     RefusedOnOpen = 2,
 
-    /// <summary>Attaching was refused (a forged pid of a live process holds the role) or writing was refused (a forged completion).</summary>
+    /// <summary>
+    /// Attaching was refused (a forged pid of a live process holds the role), writing was refused (a forged completion),
+    /// or a commit was refused (a many-to-one reader revoked the claim as stuck).
+    /// </summary>
     Refused = 3,
 
     /// <summary>Nothing could be written or read for two rounds (a length word zeroed at the head looks like an empty ring, a forged head like a full one).</summary>

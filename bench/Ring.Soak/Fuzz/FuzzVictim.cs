@@ -130,7 +130,8 @@ internal static class FuzzVictim
                     {
                         outcome = FuzzOutcome.Detected;
                     }
-                    catch (InvalidOperationException e) when (e.Message.Contains("already has a", StringComparison.Ordinal) || e.Message.Contains("was completed", StringComparison.Ordinal))
+                    catch (InvalidOperationException e) when (e.Message.Contains("already has a", StringComparison.Ordinal) || e.Message.Contains("was completed", StringComparison.Ordinal) ||
+                        e.Message.Contains("was revoked", StringComparison.Ordinal))
                     {
                         outcome = FuzzOutcome.Refused;
                     }

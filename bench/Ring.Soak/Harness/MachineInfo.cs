@@ -45,22 +45,26 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Kernel, string 
 
     private static string ReadCommit()
     {
-        string? hash = Git("rev-parse --short HEAD");
-        if (string.IsNullOrEmpty(hash))
+        // The build's directory first (it sits in the checkout), else the current one (a copied build run from the checkout).
+        foreach (string directory in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
-            return "unknown";
+            string? hash = Git("rev-parse --short HEAD", directory);
+            if (!string.IsNullOrEmpty(hash))
+            {
+                return string.IsNullOrEmpty(Git("status --porcelain --untracked-files=no", directory)) ? hash : hash + " (dirty tree)";
+            }
         }
 
-        return string.IsNullOrEmpty(Git("status --porcelain --untracked-files=no")) ? hash : hash + " (dirty tree)";
+        return "unknown";
     }
 
-    private static string? Git(string arguments)
+    private static string? Git(string arguments, string directory)
     {
         try
         {
             var info = new ProcessStartInfo("git", arguments)
             {
-                WorkingDirectory = AppContext.BaseDirectory,
+                WorkingDirectory = directory,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,

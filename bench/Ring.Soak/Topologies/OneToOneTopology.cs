@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Threading;
 using Ring.Layout;
 
 namespace Ring.Soak;
@@ -23,9 +22,13 @@ internal sealed class OneToOneTopology : IRingTopology
 
     public ITopologyInstance Create(string name, TopologySettings settings) => new Instance(OneToOneRing.Create(name, settings.Options()));
 
-    public ITopologyWriter OpenWriter(string name, int index, TopologySettings settings) => new Writer(OneToOneRing.Open(name, settings.Options()));
+    public ITopologyWriter OpenWriter(string name, int index, TopologySettings settings)
+    {
+        OneToOneRing ring = OneToOneRing.Open(name, settings.Options());
+        return new FrameRingWriter(ring, ring.WaitToWriteAsync);
+    }
 
-    public ITopologyReader OpenReader(string name, int index, TopologySettings settings) => new Reader(OneToOneRing.Open(name, settings.Options()));
+    public ITopologyReader OpenReader(string name, int index, TopologySettings settings) => new FrameRingReader(OneToOneRing.Open(name, settings.Options()));
 
     public FuzzTarget FuzzLayout(TopologySettings settings)
     {
@@ -89,93 +92,5 @@ internal sealed class OneToOneTopology : IRingTopology
             ring.Dispose();
             RingSegment.Remove(path);
         }
-    }
-
-    private sealed class Writer(OneToOneRing ring) : ITopologyWriter
-    {
-        public int MaxMessageLength => ring.MaxMessageLength;
-
-        public bool TryWrite(ReadOnlySpan<byte> message, int type, TimeSpan timeout) => ring.TryWrite(message, type, timeout);
-
-        public bool TryClaim(int length, int type, out Span<byte> payload) => ring.TryClaim(length, type, out payload);
-
-        public void Commit() => ring.Commit();
-
-        public ReadOutcome WaitForSpace(int length, TimeSpan timeout)
-        {
-            using var cts = new CancellationTokenSource(timeout);
-            try
-            {
-                ring.WaitToWriteAsync(length, cts.Token).AsTask().GetAwaiter().GetResult();
-                return ReadOutcome.Message;
-            }
-            catch (OperationCanceledException)
-            {
-                return ReadOutcome.TimedOut;
-            }
-            catch (RingPeerDeadException)
-            {
-                return ReadOutcome.PeerDied;
-            }
-        }
-
-        public void Complete() => ring.Complete();
-
-        public void Dispose() => ring.Dispose();
-    }
-
-    private sealed class Reader(OneToOneRing ring) : ITopologyReader
-    {
-        public int MaxMessageLength => ring.MaxMessageLength;
-
-        public int TryRead(IMessageSink sink, int limit)
-        {
-            var handler = new SinkHandler(sink);
-            return ring.Read(ref handler, limit);
-        }
-
-        public bool TryRead(Span<byte> destination, out int length)
-        {
-            bool read = ring.TryRead(destination, out RingMessage message);
-            length = message.Length;
-            return read;
-        }
-
-        public ReadOutcome Read(Span<byte> destination, out int length, TimeSpan timeout)
-        {
-            ReadStatus status = ring.Read(destination, out RingMessage message, timeout);
-            length = message.Length;
-            return status switch
-            {
-                ReadStatus.Message => ReadOutcome.Message,
-                ReadStatus.Completed => ReadOutcome.Completed,
-                ReadStatus.WriterDied => ReadOutcome.PeerDied,
-                _ => ReadOutcome.TimedOut,
-            };
-        }
-
-        public ReadOutcome WaitForData(TimeSpan timeout)
-        {
-            using var cts = new CancellationTokenSource(timeout);
-            try
-            {
-                return ring.WaitToReadAsync(cts.Token).AsTask().GetAwaiter().GetResult() ? ReadOutcome.Message : ReadOutcome.Completed;
-            }
-            catch (OperationCanceledException)
-            {
-                return ReadOutcome.TimedOut;
-            }
-            catch (RingPeerDeadException)
-            {
-                return ReadOutcome.PeerDied;
-            }
-        }
-
-        public void Dispose() => ring.Dispose();
-    }
-
-    private readonly struct SinkHandler(IMessageSink sink) : IFrameHandler
-    {
-        public void OnFrame(int type, ReadOnlySpan<byte> payload) => sink.OnMessage(payload);
     }
 }

@@ -10,6 +10,7 @@ internal static class Topologies
     internal static IReadOnlyList<IRingTopology> All { get; } =
     [
         new OneToOneTopology(),
+        new ManyToOneTopology(),
         new SemaphoreQueueTopology(),
     ];
 

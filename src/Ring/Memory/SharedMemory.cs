@@ -75,6 +75,14 @@ internal readonly unsafe struct SharedMemory
     internal int CompareExchangeInt32(long offset, int value, int comparand) =>
         Interlocked.CompareExchange(ref *Int32At(offset), value, comparand);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long CompareExchangeInt64(long offset, long value, long comparand) =>
+        Interlocked.CompareExchange(ref *Int64At(offset), value, comparand);
+
+    /// <summary>Atomically adds <paramref name="value"/> (a full fence) and returns the new value: for counters that several processes write.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long AddInt64(long offset, long value) => Interlocked.Add(ref *Int64At(offset), value);
+
     /// <summary>Adds one to a counter that only this process writes: a plain read and a release store, no lock prefix.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void IncrementOwnedInt64(long offset) => Volatile.Write(ref *Int64At(offset), *Int64At(offset) + 1);

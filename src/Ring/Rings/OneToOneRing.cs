@@ -25,7 +25,7 @@ namespace Ring;
 /// same role is refused. An object is not thread-safe: one thread writes and one thread reads at a time.
 /// </para>
 /// </remarks>
-public sealed unsafe partial class OneToOneRing : IDisposable
+public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
 {
     private readonly Segment _segment;
     private readonly SharedMemory _memory;
@@ -57,6 +57,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
     private bool _isReader;
 
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     private OneToOneRing(Segment segment, RingOptions options)
     {
@@ -79,6 +80,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
             _memory.Int32At(OneToOneRingDescriptor.WriterSleepersOffset),
             _memory.Int64At(OneToOneRingDescriptor.WriterSleepsOffset),
             _memory.Int64At(OneToOneRingDescriptor.WriterWakeupsOffset));
+        _metrics = RingMetrics.Register(segment);
     }
 
     /// <summary>The segment's name.</summary>
@@ -184,6 +186,7 @@ public sealed unsafe partial class OneToOneRing : IDisposable
         // The fast paths test only these flags: cleared, the next call goes through Attach, which throws.
         _isWriter = false;
         _isReader = false;
+        _metrics.Dispose();
 
         // A thread that is still inside after 10 s keeps the mapping alive: leak it rather than crash.
         if (idle)

@@ -163,12 +163,16 @@ internal sealed unsafe partial class Segment
     }
 
     /// <summary>True for the kinds that carry messages (a data region with a capacity and a maximum message length).</summary>
-    private static bool IsRing(RingKind kind) => kind == RingKind.OneToOne;
+    private static bool IsRing(RingKind kind) => kind is RingKind.OneToOne or RingKind.ManyToOne;
+
+    /// <summary>The kinds whose frames carry checksums when the header says so (<see cref="FrameChecksum"/>).</summary>
+    private static bool SupportsFrameChecksums(RingKind kind) => kind == RingKind.OneToOne;
 
     /// <summary>Offset of the data region for each kind: where its layout descriptor puts it.</summary>
     private static int HeaderLengthOf(RingKind kind) => kind switch
     {
         RingKind.OneToOne => OneToOneRingDescriptor.DataOffset,
+        RingKind.ManyToOne => ManyToOneRingDescriptor.DataOffset,
         RingKind.Mutex or RingKind.Semaphore or RingKind.Event or RingKind.Barrier => SyncDescriptor.SegmentLength,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Ring kind {(int)kind} is not known to this library."),
     };
@@ -210,7 +214,7 @@ internal sealed unsafe partial class Segment
         }
 
         int flags = m.ReadInt32Plain(SegmentHeaderDescriptor.FlagsOffset);
-        int allowedFlags = IsRing(kind) ? SegmentHeaderDescriptor.KnownFlags : 0;
+        int allowedFlags = SupportsFrameChecksums(kind) ? SegmentHeaderDescriptor.KnownFlags : 0;
         if ((flags & ~allowedFlags) != 0)
         {
             throw new RingFormatException($"{who} has flags 0x{flags:X8}; a {kind} segment of layout version {SegmentHeaderDescriptor.CurrentLayoutVersion} may only have flags 0x{allowedFlags:X8}.");

@@ -81,7 +81,12 @@ internal sealed unsafe partial class Segment : IDisposable
         string path = SegmentName.ToPath(name, options.Directory);
         long capacity = IsRing(kind) ? options.Capacity : 0;
         int maxMessageLength = IsRing(kind) ? options.EffectiveMaxMessageLength(capacity) : 0;
-        int flags = IsRing(kind) && options.FrameChecksums ? SegmentHeaderDescriptor.FrameChecksumsFlag : 0;
+        if (options.FrameChecksums && IsRing(kind) && !SupportsFrameChecksums(kind))
+        {
+            throw new ArgumentException($"RingOptions.FrameChecksums is not supported by {kind} rings: only OneToOne frames carry checksums so far.", nameof(options));
+        }
+
+        int flags = SupportsFrameChecksums(kind) && options.FrameChecksums ? SegmentHeaderDescriptor.FrameChecksumsFlag : 0;
         long total = headerLength + capacity;
 
         FileStream stream;

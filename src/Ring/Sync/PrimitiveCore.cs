@@ -15,6 +15,7 @@ internal sealed unsafe class PrimitiveCore
     private DedicatedAsyncWaiter? _asyncWaiter;
     private readonly DisposeGate _gate = new();
     private string? _description;
+    private readonly IDisposable _metrics;
 
     internal PrimitiveCore(Segment segment, RingOptions options)
     {
@@ -26,6 +27,7 @@ internal sealed unsafe class PrimitiveCore
             Memory.Int32At(SyncDescriptor.SleepersOffset),
             Memory.Int64At(SyncDescriptor.SleepsOffset),
             Memory.Int64At(SyncDescriptor.WakeupsOffset));
+        _metrics = RingMetrics.Register(segment);
     }
 
     internal Segment Segment { get; }
@@ -105,6 +107,7 @@ internal sealed unsafe class PrimitiveCore
 
         _asyncWaiter?.Stop(TimeSpan.FromSeconds(5));
         beforeUnmap?.Invoke();
+        _metrics.Dispose();
 
         // A thread that is still inside after 10 s keeps the mapping alive: leak it rather than crash.
         if (idle)

@@ -13,6 +13,10 @@ internal static class ChildMain
     internal static int Run(ReadOnlySpan<string> args)
     {
         NativeMethods.KillMeWhenParentDies();
+
+        // Ctrl+C reaches the whole process group: the parent decides when its children stop (and kills them with SIGKILL).
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, static c => c.Cancel = true);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, static c => c.Cancel = true);
         if (args.Length < 1)
         {
             Console.Error.WriteLine("child: missing role");

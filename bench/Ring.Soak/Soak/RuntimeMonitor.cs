@@ -112,8 +112,11 @@ internal sealed class RuntimeMonitor : IDisposable
         }
         catch (Exception e) when (!_stopping)
         {
-            // The child exiting ends the stream; anything else is worth reporting.
-            Error ??= $"the EventPipe stream of process {_processId} broke: {e.GetType().Name}: {e.Message}";
+            // A child that exits can end the stream in the middle of a block; that is the end of watching, not an error.
+            if (Events == 0)
+            {
+                Error ??= $"the EventPipe stream of process {_processId} broke before any counter arrived: {e.GetType().Name}: {e.Message}";
+            }
         }
     }
 

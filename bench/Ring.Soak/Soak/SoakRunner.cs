@@ -76,9 +76,13 @@ internal static class SoakRunner
         private readonly bool _interactive = !Console.IsErrorRedirected;
         private ControlBlock? _control;
         private double _measuredSeconds;
+        private volatile bool _interrupted;
 
         internal int Run()
         {
+            // Ctrl+C or SIGTERM ends the sending early; the drain, the checks and the report still happen (the run fails as interrupted).
+            using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Interrupt);
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Interrupt);
             MachineInfo machine = MachineInfo.Collect();
             DateTimeOffset started = DateTimeOffset.UtcNow;
             Console.Out.WriteLine($"ring soak: {string.Join(", ", options.Topologies.Select(t => t.Name))} for {options.Duration.TotalSeconds:0.#} s, " +
@@ -95,7 +99,7 @@ internal static class SoakRunner
                     Soak();
                 }
 
-                if (_failures.Count == 0)
+                if (_failures.Count == 0 || _interrupted)
                 {
                     Drain();
                 }
@@ -126,6 +130,12 @@ internal static class SoakRunner
         }
 
         private ControlBlock Control => _control!;
+
+        private void Interrupt(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            _interrupted = true;
+        }
 
         private void StartAll()
         {
@@ -216,6 +226,12 @@ internal static class SoakRunner
                 long now = Stopwatch.GetTimestamp();
                 if (now >= end)
                 {
+                    break;
+                }
+
+                if (_interrupted)
+                {
+                    _failures.Add($"interrupted after {(double)(now - start) / Stopwatch.Frequency:0.0} s of {options.Duration.TotalSeconds:0} s");
                     break;
                 }
 

@@ -297,6 +297,34 @@ public class BadInputTests
         Assert.Contains($"the frame at position 0 has length {frameLength}", e.Message);
     }
 
+    [Theory]
+    [InlineData("one-to-one", true)]
+    [InlineData("one-to-one", false)]
+    [InlineData("many-to-one", true)]
+    public void ALapOfForgedPaddingStopsTheReaderInsteadOfWalkingForever(string kind, bool batch)
+    {
+        // (A many-to-one TryRead zeroes each padding frame as it passes it, so it comes round to zeroes and returns.)
+        // Found by the fuzzer: padding frames all round the ring kept a reader skipping them forever inside a call that
+        // never blocks. A correct writer never leaves more than a lap unread, so more is corruption.
+        using var seg = new TestSegment();
+        using IMessageReader ring = kind == "one-to-one"
+            ? OneToOneRing.Create(seg.Name, seg.Options(capacity: 1024))
+            : ManyToOneRing.Create(seg.Name, seg.Options(capacity: 1024));
+        int dataOffset = kind == "one-to-one" ? OneToOneRingDescriptor.DataOffset : ManyToOneRingDescriptor.DataOffset;
+        using (var fs = new FileStream(seg.Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            fs.Position = dataOffset;
+            for (int i = 0; i < 1024 / 8; i++)
+            {
+                fs.Write(BitConverter.GetBytes(8));
+                fs.Write(BitConverter.GetBytes(-1));
+            }
+        }
+
+        var e = Assert.Throws<RingCorruptedException>(() => batch ? ring.Read(static (_, _) => { }) : (ring.TryRead(new byte[64], out _) ? 1 : 0));
+        Assert.Contains("the frames from position 0 run on to position 1032, more than the capacity 1024 in one read", e.Message);
+    }
+
     private static void AssertHeaderRefused(Action<byte[]> corrupt, string message)
     {
         using var seg = new TestSegment();

@@ -25,8 +25,15 @@ public sealed unsafe partial class ManyToOneRing
         }
 
         long head = _head;
+        long start = head;
         while (true)
         {
+            // No writer leaves more than a lap unread: a walk past that follows forged frames (found by the fuzzer).
+            if (head - start > _capacity)
+            {
+                ThrowPastTail(start, head);
+            }
+
             long index = head & _mask;
 
             // Acquire: pairs with the writer's release store (or compare-and-swap) of the header word, so a positive
@@ -94,11 +101,17 @@ public sealed unsafe partial class ManyToOneRing
         }
 
         long head = _head;
+        long start = head;
         int count = 0;
         try
         {
             while (count < limit)
             {
+                if (head - start > _capacity)
+                {
+                    ThrowPastTail(start, head);
+                }
+
                 long index = head & _mask;
                 long word = Volatile.Read(ref *(long*)(_data + index));
                 int frameLength = (int)word;
@@ -138,6 +151,14 @@ public sealed unsafe partial class ManyToOneRing
 
         return count;
     }
+
+    /// <summary>
+    /// A correct ring never has more than a lap unread, so a reader that walks more than a lap in one call follows forged
+    /// frames (padding or revoked claims all round the ring would keep it walking forever): stop it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowPastTail(long from, long to) =>
+        ThrowHelper.ThrowCorrupted(Name, $"the frames from position {from} run on to position {to}, more than the capacity {_capacity} in one read; no writer leaves more than a lap unread");
 
     /// <summary>Delegate form of <see cref="Read{THandler}(ref THandler, int)"/>.</summary>
     public int Read(FrameHandler handler, int limit = int.MaxValue)

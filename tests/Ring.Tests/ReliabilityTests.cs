@@ -8,8 +8,8 @@ using Xunit;
 namespace Ring.Tests;
 
 /// <summary>
-/// The reliability harnesses (bench/Ring.Soak) run as real processes with CI-sized settings: a 60-second soak, 140
-/// SIGKILLs, 100,000 corruptions of a live segment. Then the harnesses' own checks, shown able to fail.
+/// The reliability harnesses (bench/Ring.Soak) run as real processes with CI-sized settings: a 60-second soak, 170
+/// SIGKILLs, 120,000 corruptions of live segments. Then the harnesses' own checks, shown able to fail.
 /// </summary>
 public class ReliabilityTests
 {
@@ -81,6 +81,15 @@ public class ReliabilityTests
     }
 
     [Fact]
+    public void ThirtyKillsOfManyToOneRingProcessesLoseNoCommittedMessageAndHangNobody()
+    {
+        // Two writer processes and one reader: a killed writer's uncommitted claim is skipped while the other writes on.
+        (int code, string output) = SoakProcess.Run(Limit, "faults", "--topology", "many-to-one", "--kills", "30");
+        Assert.True(code == 0, $"fault injection failed ({code}):\n{output}");
+        Assert.Contains("30 of 30 kills", output);
+    }
+
+    [Fact]
     public void FortyKillsOfMutexUsersAreEachSignalledOnceWhenTheOwnerDied()
     {
         (int code, string output) = SoakProcess.Run(Limit, "faults", "--topology", "mutex", "--kills", "40");
@@ -89,12 +98,15 @@ public class ReliabilityTests
     }
 
     [Fact]
-    public void AHundredThousandCorruptionsOfALiveSegmentNeitherCrashNorHangTheReader()
+    public void AHundredThousandCorruptionsOfALiveSegmentNeitherCrashNorHangTheReaders()
     {
         (int code, string output) = SoakProcess.Run(Limit, "fuzz", "--mutations", "100000", "--both");
         Assert.True(code == 0, $"fuzzing failed ({code}):\n{output}");
         Assert.Contains("100000 mutations", output);
         Assert.Contains("Detected", output);
+        (code, output) = SoakProcess.Run(Limit, "fuzz", "--topology", "many-to-one", "--mutations", "20000", "--checksums", "false");
+        Assert.True(code == 0, $"fuzzing the many-to-one ring failed ({code}):\n{output}");
+        Assert.Contains("20000 mutations", output);
     }
 
     [Fact]

@@ -36,9 +36,10 @@ public class ReliabilityTests
             Assert.True(topology.GetProperty("latency_ns").GetProperty("p99").GetInt64() > 0);
             foreach (JsonElement process in root.GetProperty("processes").EnumerateArray())
             {
-                // Watched over EventPipe all along, and judged on heap growth after warm-up.
+                // Watched over EventPipe all along, and judged on its live heap after full GCs at the warm-up's end and the end.
                 Assert.True(process.GetProperty("samples").GetArrayLength() >= 30, $"{process}");
                 Assert.Equal(JsonValueKind.Number, process.GetProperty("heap_growth_mb").ValueKind);
+                Assert.True(process.GetProperty("live_heap_at_end_bytes").GetInt64() > 0, $"{process}");
             }
 
             Assert.Contains("# Ring soak report", File.ReadAllText(report + ".md"));

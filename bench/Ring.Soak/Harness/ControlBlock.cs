@@ -153,6 +153,7 @@ internal enum SlotState
 ///  56    i64 peer deaths     64    i64 wait timeouts   72   i64 phase (fault writer)
 ///  80    i64 hold request    88    i64 incarnation     96   i64 redelivered
 ///  104   i64 torn-claims-seen 112  i64 restarts
+///  120   i64 live heap after the warm-up's full GC   128 i64 live heap after the end's full GC   136 i64 collections done
 ///  512   error text (UTF-8, 512 bytes, NUL-terminated)
 ///  1024  per-writer received counts [64]   1536 per-writer hash sums [64]   2048 per-writer next expected [64]
 ///  4096  latency histogram [1024]
@@ -202,6 +203,12 @@ internal readonly unsafe struct ControlSlot
     internal ref long Redelivered => ref *(long*)(_p + 96);
 
     internal ref long Restarts => ref *(long*)(_p + 112);
+
+    internal ref long LiveHeapAfterWarmup => ref *(long*)(_p + 120);
+
+    internal ref long LiveHeapAtEnd => ref *(long*)(_p + 128);
+
+    internal ref long CollectionsDone => ref *(long*)(_p + 136);
 
     internal Span<long> Received => new(_p + 1024, MaxWriters);
 

@@ -32,10 +32,12 @@ internal static class SoakChild
         long sequence = 0;
         long bytes = 0;
         long timeouts = 0;
+        long collections = 0;
         long start = Stopwatch.GetTimestamp();
         double ticksPerMessage = rate > 0 ? Stopwatch.Frequency / rate : 0;
         while (!control.Stop)
         {
+            CollectIfAsked(control, slot, ref collections);
             if (ticksPerMessage > 0 && !Pace(control, start + (long)(sequence * ticksPerMessage)))
             {
                 break;
@@ -54,6 +56,7 @@ internal static class SoakChild
                 bool written;
                 while (!(written = writer.TryWrite(message, SoakMessage.MessageType, WaitSlice)) && !control.Stop)
                 {
+                    CollectIfAsked(control, slot, ref collections);
                     timeouts++;
                     slot.WaitTimeouts = timeouts;
                     slot.Beat();
@@ -97,11 +100,13 @@ internal static class SoakChild
         }
 
         long published = 0;
+        long collections = 0;
         while (true)
         {
             int n = reader.TryRead(verifier, 256);
             if (n == 0)
             {
+                CollectIfAsked(control, slot, ref collections);
                 if (control.Finish)
                 {
                     break;
@@ -129,6 +134,7 @@ internal static class SoakChild
             }
             else if (verifier.Messages - published >= 4096)
             {
+                CollectIfAsked(control, slot, ref collections);
                 verifier.Publish(slot);
                 published = verifier.Messages;
                 slot.Beat();
@@ -139,6 +145,36 @@ internal static class SoakChild
         slot.Beat();
         slot.State = SlotState.Done;
         return 0;
+    }
+
+    /// <summary>
+    /// When the parent asks (after the warm-up, and at the end), a full blocking GC and the live heap it leaves: what the
+    /// soak judges growth by, so that garbage (the EventPipe counters themselves allocate in the watched process) is not
+    /// taken for a leak. A cheap check per message; the collection pauses this process for a few milliseconds, twice.
+    /// </summary>
+    private static void CollectIfAsked(ControlBlock control, ControlSlot slot, ref long done)
+    {
+        long asked = Volatile.Read(ref control.Shared(SoakRunner.CollectRequestWord));
+        if (asked == done)
+        {
+            return;
+        }
+
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        long live = GC.GetTotalMemory(forceFullCollection: false);
+        if (asked == 1)
+        {
+            slot.LiveHeapAfterWarmup = live;
+        }
+        else
+        {
+            slot.LiveHeapAtEnd = live;
+        }
+
+        done = asked;
+        Volatile.Write(ref slot.CollectionsDone, asked);
     }
 
     /// <summary>Announces readiness and waits for the parent's go (false if it said stop first).</summary>

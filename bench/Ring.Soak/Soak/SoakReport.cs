@@ -52,7 +52,6 @@ internal static class SoakReport
 
         var processes = runs.SelectMany(r => r.Writers.Concat(r.Readers)).Select(p =>
         {
-            HeapGrowth g = HeapGrowth.Of(p.Samples, options.Warmup.TotalSeconds);
             return new ProcessReport(
                 p.Topology,
                 p.Role,
@@ -60,7 +59,9 @@ internal static class SoakReport
                 p.Child?.ProcessId ?? 0,
                 p.Child is null ? "not started" : p.Child.ExitDescription(),
                 p.Monitor is null ? "not watched" : p.Monitor.Error ?? $"watched ({p.Monitor.Events} counter events)",
-                g.Judged ? Math.Round(g.GrowthMB, 2) : null,
+                p.LiveHeapAfterWarmup,
+                p.LiveHeapAtEnd,
+                p.HeapGrowthMB,
                 p.Samples);
         }).ToList();
 
@@ -106,7 +107,7 @@ internal static class SoakReport
 
         foreach (ProcessReport p in r.Processes)
         {
-            sb.AppendLine(Units.F($"  {p.Topology} {p.Role} {p.Index} (pid {p.Pid}): {p.Exit}; heap growth after warm-up {(p.HeapGrowthMb is double g ? Units.F($"{g:0.00} MB") : "not judged")}; {p.Monitor}"));
+            sb.AppendLine(Units.F($"  {p.Topology} {p.Role} {p.Index} (pid {p.Pid}): {p.Exit}; live heap after full GCs {p.LiveHeapAfterWarmupBytes} -> {p.LiveHeapAtEndBytes} bytes ({(p.HeapGrowthMb is double g ? Units.F($"{g:+0.000;-0.000;0} MB") : "not measured")}); {p.Monitor}"));
         }
 
         sb.Append(r.Verdict == "pass" ? "PASS" : "FAIL: " + string.Join(Environment.NewLine + "  ", r.Failures));
@@ -121,7 +122,7 @@ internal static class SoakReport
         sb.AppendLine($"- started: {r.Started}; measured for {r.DurationS} s");
         sb.AppendLine($"- machine: {r.Machine}");
         sb.AppendLine($"- command: `{r.Command}`");
-        sb.AppendLine(Units.F($"- messages {r.MinSize}-{r.MaxSize} B, capacity {r.Capacity} B, {(r.Rate > 0 ? Units.F($"{r.Rate} msgs/s per writer") : "full rate")}, wait strategy {r.WaitStrategy}, frame checksums {r.FrameChecksums}; heap threshold {r.MaxHeapGrowthMb} MB after {r.WarmupS} s of warm-up"));
+        sb.AppendLine(Units.F($"- messages {r.MinSize}-{r.MaxSize} B, capacity {r.Capacity} B, {(r.Rate > 0 ? Units.F($"{r.Rate} msgs/s per writer") : "full rate")}, wait strategy {r.WaitStrategy}, frame checksums {r.FrameChecksums}; the live heap (after a full GC each child runs on request) may grow at most {r.MaxHeapGrowthMb} MB from the end of the {r.WarmupS:0.#} s warm-up to the end"));
         foreach (string f in r.Failures)
         {
             sb.AppendLine($"- failure: {f}");
@@ -144,13 +145,13 @@ internal static class SoakReport
         }
 
         sb.AppendLine().AppendLine("## Processes").AppendLine();
-        sb.AppendLine("| process | pid | exit | GC heap first / last MB | heap growth after warm-up | working set last MB | gen0 / gen1 / gen2 GCs | allocated | thread-pool threads | watched |");
+        sb.AppendLine("| process | pid | exit | GC heap first / last MB (EventPipe) | live heap after full GC: warm-up -> end | working set last MB | gen0 / gen1 / gen2 GCs | allocated | thread-pool threads | watched |");
         sb.AppendLine("| --- | --: | --- | --: | --: | --: | --: | --: | --: | --- |");
         foreach (ProcessReport p in r.Processes)
         {
             RuntimeSample? first = p.Samples.FirstOrDefault(s => s.GcHeapMB > 0);
             RuntimeSample? last = p.Samples.LastOrDefault(s => s.GcHeapMB > 0);
-            sb.AppendLine(Units.F($"| {p.Topology} {p.Role} {p.Index} | {p.Pid} | {p.Exit} | {first?.GcHeapMB:0.00} / {last?.GcHeapMB:0.00} | {(p.HeapGrowthMb is double g ? Units.F($"{g:0.00} MB") : "not judged")} | {last?.WorkingSetMB:0.0} | {last?.Gen0Collections} / {last?.Gen1Collections} / {last?.Gen2Collections} | {Units.Count(last?.AllocatedBytes ?? 0)}B | {last?.ThreadPoolThreads} | {p.Monitor} |"));
+            sb.AppendLine(Units.F($"| {p.Topology} {p.Role} {p.Index} | {p.Pid} | {p.Exit} | {first?.GcHeapMB:0.00} / {last?.GcHeapMB:0.00} | {(p.HeapGrowthMb is double g ? Units.F($"{p.LiveHeapAfterWarmupBytes / 1048576.0:0.000} -> {p.LiveHeapAtEndBytes / 1048576.0:0.000} MB ({g:+0.000;-0.000;0})") : "not measured")} | {last?.WorkingSetMB:0.0} | {last?.Gen0Collections} / {last?.Gen1Collections} / {last?.Gen2Collections} | {Units.Count(last?.AllocatedBytes ?? 0)}B | {last?.ThreadPoolThreads} | {p.Monitor} |"));
         }
 
         sb.AppendLine().AppendLine("## Memory over time (GC heap MB, from EventPipe's System.Runtime counters)").AppendLine();
@@ -221,6 +222,8 @@ internal static class SoakReport
         int Pid,
         string Exit,
         string Monitor,
+        long LiveHeapAfterWarmupBytes,
+        long LiveHeapAtEndBytes,
         double? HeapGrowthMb,
         IReadOnlyList<RuntimeSample> Samples);
 }

@@ -16,6 +16,9 @@ namespace Ring.Soak;
 /// </summary>
 internal static class SoakRunner
 {
+    /// <summary>The control block's shared word through which the parent asks every child for a full GC (1 after the warm-up, 2 at the end).</summary>
+    internal const int CollectRequestWord = 5;
+
     private static readonly HashSet<string> FlagOptions = new(StringComparer.Ordinal) { "checksums", "no-monitor" };
 
     internal static int Run(ReadOnlySpan<string> args)
@@ -42,6 +45,13 @@ internal static class SoakRunner
         internal RuntimeMonitor? Monitor { get; set; }
 
         internal List<RuntimeSample> Samples { get; } = [];
+
+        /// <summary>Live heap after a full GC at the end of the warm-up and at the end of the soak, in bytes (-1: not measured).</summary>
+        internal long LiveHeapAfterWarmup { get; set; } = -1;
+
+        internal long LiveHeapAtEnd { get; set; } = -1;
+
+        internal double? HeapGrowthMB => LiveHeapAfterWarmup >= 0 && LiveHeapAtEnd >= 0 ? Math.Round((LiveHeapAtEnd - LiveHeapAfterWarmup) / (1024.0 * 1024.0), 3) : null;
     }
 
     /// <summary>One topology under soak.</summary>
@@ -244,6 +254,11 @@ internal static class SoakRunner
 
                 nextSample += Stopwatch.Frequency;
                 double seconds = (double)(now - start) / Stopwatch.Frequency;
+                if (seconds >= options.Warmup.TotalSeconds && Volatile.Read(ref Control.Shared(CollectRequestWord)) == 0)
+                {
+                    Volatile.Write(ref Control.Shared(CollectRequestWord), 1);
+                }
+
                 SampleAll(seconds, now);
                 CheckAlive(now, running: true);
                 if (_interactive || seconds - lastPrint >= 10 || seconds < 1.5)
@@ -257,6 +272,28 @@ internal static class SoakRunner
             if (_interactive)
             {
                 Console.Error.WriteLine();
+            }
+
+            MeasureLiveHeaps();
+        }
+
+        /// <summary>Asks every child for its live heap after a full GC, while all still run, and keeps both figures.</summary>
+        private void MeasureLiveHeaps()
+        {
+            if (Volatile.Read(ref Control.Shared(CollectRequestWord)) != 1)
+            {
+                return; // the warm-up never ended (an early failure or interruption)
+            }
+
+            Volatile.Write(ref Control.Shared(CollectRequestWord), 2);
+            var parties = AllParties().ToList();
+            FaultProcesses.WaitFor(() => parties.All(p => Volatile.Read(ref Control.Slot(p.Slot).CollectionsDone) == 2 || p.Child!.HasExited), TimeSpan.FromSeconds(20));
+            foreach (Party p in parties)
+            {
+                ControlSlot slot = Control.Slot(p.Slot);
+                long done = Volatile.Read(ref slot.CollectionsDone);
+                p.LiveHeapAfterWarmup = done >= 1 ? slot.LiveHeapAfterWarmup : -1;
+                p.LiveHeapAtEnd = done == 2 ? slot.LiveHeapAtEnd : -1;
             }
         }
 
@@ -436,23 +473,26 @@ internal static class SoakRunner
                 _failures.AddRange(verdict.Failures.Select(f => $"{run.Topology.Name}: {f}"));
             }
 
+            bool measured = Volatile.Read(ref Control.Shared(CollectRequestWord)) == 2;
             foreach (Party p in AllParties())
             {
-                if (p.Monitor is null)
-                {
-                    continue;
-                }
-
-                if (p.Monitor.Error is string error)
+                if (p.Monitor?.Error is string error)
                 {
                     _failures.Add($"{Describe(p)}: not watched: {error}");
+                }
+
+                if (!measured)
+                {
                     continue;
                 }
 
-                HeapGrowth growth = HeapGrowth.Of(p.Samples, options.Warmup.TotalSeconds);
-                if (growth.Judged && growth.GrowthMB > options.MaxHeapGrowthMB)
+                if (p.HeapGrowthMB is not double growth)
                 {
-                    _failures.Add($"{Describe(p)}: GC heap grew {growth.GrowthMB:0.0} MB after warm-up ({growth.FirstMB:0.0} -> {growth.LastMB:0.0} MB), past the threshold of {options.MaxHeapGrowthMB} MB");
+                    _failures.Add($"{Describe(p)}: its live heap was not measured after the warm-up and at the end (a full GC on request)");
+                }
+                else if (growth > options.MaxHeapGrowthMB)
+                {
+                    _failures.Add($"{Describe(p)}: the live heap after a full GC grew {growth:0.00} MB from the end of the warm-up to the end ({p.LiveHeapAfterWarmup} -> {p.LiveHeapAtEnd} bytes), past the threshold of {options.MaxHeapGrowthMB} MB");
                 }
             }
         }

@@ -114,21 +114,3 @@ internal sealed class TopologyVerdict
         }
     }
 }
-
-/// <summary>GC heap growth of one process after warm-up: the highest heap size in the last fifth of the samples against the first fifth.</summary>
-internal readonly record struct HeapGrowth(bool Judged, double FirstMB, double LastMB, int Samples)
-{
-    internal double GrowthMB => LastMB - FirstMB;
-
-    internal static HeapGrowth Of(IReadOnlyList<RuntimeSample> samples, double warmupSeconds)
-    {
-        var after = samples.Where(s => s.Seconds >= warmupSeconds && s.GcHeapMB > 0).ToList();
-        if (after.Count < 4)
-        {
-            return new HeapGrowth(false, 0, 0, after.Count);
-        }
-
-        int window = Math.Max(1, after.Count / 5);
-        return new HeapGrowth(true, after.Take(window).Max(s => s.GcHeapMB), after.TakeLast(window).Max(s => s.GcHeapMB), after.Count);
-    }
-}

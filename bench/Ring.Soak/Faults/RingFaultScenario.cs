@@ -99,6 +99,7 @@ internal sealed class RingFaultScenario(IRingTopology topology, FaultOptions opt
         var phase = (WriterPhase)Volatile.Read(ref slot.Phase);
         long reported = killWriter ? Volatile.Read(ref Control.Ledger(incarnation).Committed) : 0;
         long tornBefore = Torn();
+        string atStop = killWriter ? _instance!.Describe() : string.Empty;
         victim.Child.Kill();
         victim.Child.Dispose();
         victim.Child = null;
@@ -165,6 +166,11 @@ internal sealed class RingFaultScenario(IRingTopology topology, FaultOptions opt
 
             observed.Add($"torn +{tornDelta}");
             failures.AddRange(Errors());
+            if (failures.Count > 0)
+            {
+                failures.Add($"the ring when the writer was stopped: {atStop}; after recovery: {_instance!.Describe()}");
+            }
+
             return new KillRecord(number, $"writer {victim.Index} (incarnation {incarnation})", pid, phaseName, $"{reported} committed", string.Join(", ", observed), delayed, noticed, recovered,
                 failures.Count == 0 ? null : string.Join("; ", failures));
         }

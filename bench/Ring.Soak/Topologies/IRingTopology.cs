@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace Ring.Soak;
 
@@ -105,6 +106,9 @@ internal interface ITopologyInstance : IDisposable
     /// fault harness needs <c>torn-claims</c>; the others are reported as they are.
     /// </summary>
     IReadOnlyDictionary<string, long> ReadCounters();
+
+    /// <summary>A snapshot of the ring's state for a failure report (positions, the frames between them).</summary>
+    string Describe() => string.Join(", ", ReadCounters().Select(kv => $"{kv.Key} {kv.Value}"));
 }
 
 /// <summary>One side that writes. Not thread-safe: one writer thread per process.</summary>

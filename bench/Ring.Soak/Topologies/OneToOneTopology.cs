@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Ring.Layout;
 
 namespace Ring.Soak;
@@ -84,6 +85,25 @@ internal sealed class OneToOneTopology : IRingTopology
                 ["writer-wakeups"] = s.WriterWakeups,
                 ["torn-claims"] = s.TornClaims,
             };
+        }
+
+        public string Describe()
+        {
+            byte[] file = System.IO.File.ReadAllBytes(ring.Path);
+            long head = System.BitConverter.ToInt64(file, OneToOneRingDescriptor.HeadOffset);
+            long tail = System.BitConverter.ToInt64(file, OneToOneRingDescriptor.TailOffset);
+            var frames = new List<string>();
+            long mask = ring.Capacity - 1;
+            for (long p = head; p < tail && frames.Count < 24;)
+            {
+                int length = System.BitConverter.ToInt32(file, OneToOneRingDescriptor.DataOffset + (int)(p & mask));
+                int type = System.BitConverter.ToInt32(file, OneToOneRingDescriptor.DataOffset + (int)(p & mask) + 4);
+                frames.Add($"{p}:[{length},{type}]");
+                int size = length == 0 ? 8 : FrameDescriptor.Align(System.Math.Abs(length));
+                p += size;
+            }
+
+            return $"head {head} tail {tail} frames {string.Join(" ", frames)}; {string.Join(", ", ReadCounters().Select(kv => $"{kv.Key} {kv.Value}"))}";
         }
 
         public void Dispose()

@@ -36,6 +36,9 @@ internal static class FaultRunner
         MachineInfo machine = MachineInfo.Collect();
         Console.Out.WriteLine($"ring soak faults: {scenario.Name}, {options.Kills} kills, seed {options.Seed}, timeout {options.Timeout.TotalSeconds} s");
         Console.Out.WriteLine($"machine: {machine}");
+        bool interrupted = false;
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; interrupted = true; });
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; interrupted = true; });
         var random = new Random(options.Seed);
         var records = new List<KillRecord>();
         var failures = new List<string>();
@@ -48,6 +51,12 @@ internal static class FaultRunner
                 scenario.Start();
                 for (int k = 1; k <= options.Kills; k++)
                 {
+                    if (interrupted)
+                    {
+                        failures.Add($"interrupted after {k - 1} kills");
+                        break;
+                    }
+
                     KillRecord record = scenario.KillOne(k, random);
                     records.Add(record);
                     if (record.Failure is not null)

@@ -46,6 +46,9 @@ internal static class FuzzRunner
         Console.Out.WriteLine($"ring soak fuzz: {topology.Name}, {mutations} mutations, frame checksums {mode}, capacity {capacity} B, seed {seed}");
         Console.Out.WriteLine($"machine: {machine}");
         var failures = new List<string>();
+        bool interrupted = false;
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; interrupted = true; });
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; interrupted = true; });
         var clock = Stopwatch.StartNew();
         long done;
         long rounds;
@@ -63,6 +66,12 @@ internal static class FuzzRunner
             while (true)
             {
                 Thread.Sleep(100);
+                if (interrupted)
+                {
+                    failures.Add($"interrupted after {Volatile.Read(ref h.Messages)} mutations");
+                    break;
+                }
+
                 long age = Stopwatch.GetTimestamp() - Volatile.Read(ref v.Heartbeat);
                 if (v.State == SlotState.Failed || v.Error.Length > 0)
                 {
@@ -110,6 +119,14 @@ internal static class FuzzRunner
             }
 
             hostile.WaitForExit(timeout);
+            victim.Kill();
+
+            // A victim that failed or was killed leaves its last ring behind: remove it.
+            foreach (string file in System.IO.Directory.GetFiles(RingOptions.DefaultDirectory, FuzzVictim.SegmentName(victim.ProcessId, 0)[..^1] + "*"))
+            {
+                File.Delete(file);
+            }
+
             done = Volatile.Read(ref h.Messages);
             rounds = Volatile.Read(ref v.Messages);
             withChecksums = v.Received.Slice(FuzzVictim.OutcomesWithChecksums, 9).ToArray();

@@ -220,8 +220,9 @@ public sealed unsafe partial class OneToOneRing
     {
         long head = _head;
         long index = head & _mask;
-        int* header = (int*)(_data + index);
-        int frameLength = Volatile.Read(ref header[0]);
+        long* header = (long*)(_data + index);
+        long word = Volatile.Read(ref *header);
+        int frameLength = (int)word;
         if (frameLength >= 0)
         {
             return false;
@@ -229,10 +230,17 @@ public sealed unsafe partial class OneToOneRing
 
         CheckClaimInProgress(head, frameLength);
 
-        // A new writer attaching now repairs the same claim (RepairTornClaims): the compare-and-swap of the length word
+        // A claim the dead writer never published (it died between the header and the store of the tail that covers
+        // it) is not a frame yet: the next writer starts at the published tail and writes over it. Only a published
+        // claim is skipped (acquire: pairs with the writer's release store of the tail).
+        if (head >= _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset))
+        {
+            return false;
+        }
+
+        // A new writer attaching now repairs the same claim (RepairTornClaims): the compare-and-swap of the whole header
         // decides which of the two turned it into padding, and only that one counts it.
-        header[1] = FrameDescriptor.PaddingType;
-        if (Interlocked.CompareExchange(ref header[0], FrameDescriptor.Align(-frameLength), frameLength) == frameLength)
+        if (TryTurnClaimIntoPadding(header, word))
         {
             _memory.IncrementOwnedInt64(OneToOneRingDescriptor.ReaderTornClaimsOffset);
         }

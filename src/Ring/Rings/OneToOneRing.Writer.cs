@@ -248,29 +248,26 @@ public sealed unsafe partial class OneToOneRing
         while (position < _tail)
         {
             long index = position & _mask;
-            int* header = (int*)(_data + index);
-            int frameLength = Volatile.Read(ref header[0]);
+            long* header = (long*)(_data + index);
+            long word = Volatile.Read(ref *header);
+            int frameLength = (int)word;
             long length = frameLength < 0 ? -(long)frameLength : frameLength;
             if (length < FrameDescriptor.HeaderLength || length > _capacity - index)
             {
-                ThrowBadFrame(position, frameLength, header[1]);
+                ThrowBadFrame(position, frameLength, (int)(word >> 32));
             }
 
             int aligned = FrameDescriptor.Align((int)length);
             if (aligned > _capacity - index || aligned > _tail - position)
             {
-                ThrowBadFrame(position, frameLength, header[1]);
+                ThrowBadFrame(position, frameLength, (int)(word >> 32));
             }
 
             // The reader may be turning the same claim into padding (it saw the dead writer before this one attached):
-            // the compare-and-swap of the length word decides who repaired it, and only that party counts it.
-            if (frameLength < 0)
+            // the compare-and-swap of the whole header decides who repaired it, and only that party counts it.
+            if (frameLength < 0 && TryTurnClaimIntoPadding(header, word))
             {
-                header[1] = FrameDescriptor.PaddingType;
-                if (Interlocked.CompareExchange(ref header[0], aligned, frameLength) == frameLength)
-                {
-                    _memory.IncrementOwnedInt64(OneToOneRingDescriptor.WriterTornClaimsOffset);
-                }
+                _memory.IncrementOwnedInt64(OneToOneRingDescriptor.WriterTornClaimsOffset);
             }
 
             position += aligned;

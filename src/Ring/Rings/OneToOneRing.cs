@@ -254,6 +254,19 @@ public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
         }
     }
 
+    /// <summary>
+    /// Turns a dead writer's claim into padding with one 64-bit compare-and-swap of its whole header (length in the low
+    /// half, type in the high half; frames are 8-aligned): from exactly the claim that was read (negative length, its
+    /// type) to padding of the same extent. So when the reader and a writer taking over repair the same claim at once,
+    /// one of them does it and counts it; and a header that changed meanwhile (a live writer's new claim there) is left
+    /// alone rather than given the padding type. True if this call did it.
+    /// </summary>
+    private static bool TryTurnClaimIntoPadding(long* header, long claim)
+    {
+        long padding = ((long)FrameDescriptor.PaddingType << 32) | (uint)FrameDescriptor.Align(-(int)claim);
+        return Interlocked.CompareExchange(ref *header, padding, claim) == claim;
+    }
+
     /// <summary>Reports a frame header that breaks a frame rule, naming its position and fields.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowBadFrame(long position, int frameLength, int type) =>

@@ -196,6 +196,54 @@ public class CrossProcessTests
     }
 
     [Fact]
+    public void AWriterThatDiedBetweenTheTailAndThePaddingOfAWrapIsRepairedByItsSuccessor()
+    {
+        // TryClaim of a wrapping frame stores the tail, then the padding's length: a writer killed in between leaves a
+        // zero length under the tail, then its claim at offset 0. The state is forged here (the window is a few
+        // instructions wide); the dead writer is a real process killed with SIGKILL.
+        using var seg = new TestSegment();
+        using (var creator = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1024)))
+        using (var dead = Peer.Start("attach-writer", seg.Name))
+        {
+            dead.WaitForLine("attached", Long);
+            dead.Kill();
+            Assert.True(creator.TryRead(new byte[64], out _)); // the peer's one message
+        }
+
+        using (var fs = new System.IO.FileStream(seg.Path, System.IO.FileMode.Open, System.IO.FileAccess.ReadWrite, System.IO.FileShare.ReadWrite))
+        {
+            void Put(long offset, long value, int size)
+            {
+                fs.Position = offset;
+                fs.Write(size == 8 ? BitConverter.GetBytes(value) : BitConverter.GetBytes((int)value));
+            }
+
+            const int Data = Ring.Layout.OneToOneRingDescriptor.DataOffset;
+            Put(Ring.Layout.OneToOneRingDescriptor.HeadOffset, 1000, 8);
+            Put(Ring.Layout.OneToOneRingDescriptor.TailOffset, 1000 + 24 + 32, 8);
+            Put(Data + 0, -28, 4);     // the claim at offset 0: 20 payload bytes, in progress
+            Put(Data + 4, 5, 4);
+            Put(Data + 32, 0, 4);      // its zero word
+            Put(Data + 1000, 0, 4);    // the padding to the end: type stored, length not
+            Put(Data + 1004, -1, 4);
+        }
+
+        using (var successor = OneToOneRing.Open(seg.Name, seg.Options()))
+        {
+            Assert.True(successor.TryWrite([42], 7));
+        }
+
+        using var reader = OneToOneRing.Open(seg.Name, seg.Options());
+        byte[] buffer = new byte[64];
+        Assert.True(reader.TryRead(buffer, out RingMessage m));
+        Assert.Equal(new RingMessage(1, 7), m);
+        Assert.Equal(42, buffer[0]);
+        OneToOneRingStatistics stats = reader.GetStatistics();
+        Assert.Equal(1, stats.TornClaims);
+        Assert.Equal(stats.Tail, stats.Head);
+    }
+
+    [Fact]
     public void WriterBlockedOnAFullRingLearnsThatTheReaderDied()
     {
         using var seg = new TestSegment();

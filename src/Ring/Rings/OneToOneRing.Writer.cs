@@ -92,25 +92,29 @@ public sealed unsafe partial class OneToOneRing
             header[1] = type;
             header[0] = -frameLength;
             _tail = tail + aligned;
+
+            // Release: observers (statistics, a writer taking over) see the claim's header before the tail covering it.
+            _memory.WriteInt64Release(OneToOneRingDescriptor.TailOffset, _tail);
         }
         else
         {
             // The frame starts at 0 and padding fills [index, end). The frame's header (in progress) and its zero
             // word go first, then the padding is published with release, so a reader that passes the padding finds
-            // the claim, not stale bytes.
+            // the claim, not stale bytes. The tail is stored before the padding's length: a reader can pass the
+            // padding only once the tail covers it, so a writer that dies in between never leaves the reader ahead of
+            // the tail its successor starts from (a zero length under the tail is repaired as padding instead).
             header = (int*)_data;
             *(int*)(_data + aligned) = 0;
             header[1] = type;
             header[0] = -frameLength;
             int* padding = (int*)(_data + index);
             padding[1] = FrameDescriptor.PaddingType;
+            _tail = tail + toEnd + aligned;
+            _memory.WriteInt64Release(OneToOneRingDescriptor.TailOffset, _tail);
             Volatile.Write(ref padding[0], (int)toEnd);
             index = 0;
-            _tail = tail + toEnd + aligned;
         }
 
-        // Release: observers (statistics, a writer taking over) see the claim's header before the tail covering it.
-        _memory.WriteInt64Release(OneToOneRingDescriptor.TailOffset, _tail);
         _claimIndex = index;
         _claimFrameLength = frameLength;
         _claimType = type;
@@ -251,6 +255,16 @@ public sealed unsafe partial class OneToOneRing
             long* header = (long*)(_data + index);
             long word = Volatile.Read(ref *header);
             int frameLength = (int)word;
+            if (frameLength == 0 && index != 0 && _capacity - index <= _tail - position)
+            {
+                // The dead writer stored the tail of a wrapping claim but not its padding's length (TryClaim stores
+                // them in that order): finish the padding to the end, which its claim at offset 0 follows.
+                ((int*)header)[1] = FrameDescriptor.PaddingType;
+                Volatile.Write(ref *(int*)header, (int)(_capacity - index));
+                position += _capacity - index;
+                continue;
+            }
+
             long length = frameLength < 0 ? -(long)frameLength : frameLength;
             if (length < FrameDescriptor.HeaderLength || length > _capacity - index)
             {

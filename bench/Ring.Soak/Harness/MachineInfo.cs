@@ -45,13 +45,15 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Kernel, string 
 
     private static string ReadCommit()
     {
-        // The build's directory first (it sits in the checkout), else the current one (a copied build run from the checkout).
-        foreach (string directory in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        // The build's directory (it sits in the checkout). A build copied elsewhere can only name the current
+        // directory's commit, and says so: the two may differ.
+        foreach ((string directory, string note) in new[] { (AppContext.BaseDirectory, string.Empty), (Environment.CurrentDirectory, ", of the current directory: the build was copied") })
         {
             string? hash = Git("rev-parse --short HEAD", directory);
             if (!string.IsNullOrEmpty(hash))
             {
-                return string.IsNullOrEmpty(Git("status --porcelain --untracked-files=no", directory)) ? hash : hash + " (dirty tree)";
+                bool clean = string.IsNullOrEmpty(Git("status --porcelain --untracked-files=no", directory));
+                return note.Length == 0 && clean ? hash : $"{hash} ({(clean ? "clean" : "dirty")} tree{note})";
             }
         }
 

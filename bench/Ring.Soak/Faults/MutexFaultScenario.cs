@@ -55,7 +55,6 @@ internal sealed class MutexFaultScenario(FaultOptions options) : IFaultScenario
         Child child = _children[victim]!;
         int pid = child.ProcessId;
         long abandonmentsBefore = _mutex!.AbandonmentCount;
-        long progressBefore = Increments();
         FaultProcesses.Stop(pid, options.Timeout);
         bool owner = _mutex.OwnerProcessId == pid;
         child.Kill();
@@ -78,8 +77,10 @@ internal sealed class MutexFaultScenario(FaultOptions options) : IFaultScenario
             }
         }
 
+        // Progress measured from the kill: the survivor goes on (after taking the mutex over, if it was the owner's).
+        long afterKill = Increments();
         Launch(victim);
-        double recovered = FaultProcesses.WaitFor(() => Increments() > progressBefore + 10 || Errors().Any(), options.Timeout);
+        double recovered = FaultProcesses.WaitFor(() => Increments() > afterKill + 10 || Errors().Any(), options.Timeout);
         if (recovered < 0)
         {
             failures.Add($"hang: no increment under the mutex within {options.Timeout.TotalSeconds} s of the restart");

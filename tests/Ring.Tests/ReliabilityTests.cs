@@ -122,6 +122,14 @@ public class ReliabilityTests
     }
 
     [Fact]
+    public void TheEntryPointRunsInsideAnotherProgramAsTheRingToolWillCallIt()
+    {
+        // The `ring` tool calls SoakProgram.Run with the arguments after "soak"; the children are still this assembly.
+        Assert.Equal(SoakProgram.Passed, SoakProgram.Run(["faults", "--kills", "3", "--seed", "5"]));
+        Assert.Equal(SoakProgram.UsageError, SoakProgram.Run(["fuzz", "--mutations", "-1"]));
+    }
+
+    [Fact]
     public void TheVerifierCountsALossARepeatAndADamagedMessage()
     {
         var verifier = new MessageVerifier(writers: 2, inOrder: true);

@@ -6,6 +6,12 @@ public enum RingKind
     /// <summary>One writer process, one reader process, variable-length frames.</summary>
     OneToOne = 1,
 
+    /// <summary>One writer process, one reader process, fixed-size slots of an unmanaged struct (<see cref="SlotRing{T}"/>).</summary>
+    SlotOneToOne = 5,
+
+    /// <summary>Any number of writer and reader processes, fixed-size slots, each message to exactly one reader (<see cref="ManyToManySlotRing{T}"/>).</summary>
+    SlotManyToMany = 6,
+
     /// <summary>A <see cref="SharedMutex"/>.</summary>
     Mutex = 16,
 

@@ -16,6 +16,7 @@ public sealed class RingOptions
     private TimeSpan _openTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _spinDuration = TimeSpan.FromMicroseconds(20);
     private TimeSpan _livenessCheckInterval = TimeSpan.FromMilliseconds(100);
+    private TimeSpan _stuckWriterTimeout = TimeSpan.FromSeconds(5);
     private UnixFileMode _unixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private WaitStrategy _waitStrategy = WaitStrategy.Hybrid;
 
@@ -136,6 +137,28 @@ public sealed class RingOptions
             }
 
             _livenessCheckInterval = value;
+        }
+    }
+
+    /// <summary>
+    /// How long a writer that is alive may hold a claim without committing it before a reader waiting on that claim
+    /// gives up on it and passes it (a writer that has died is passed as soon as its death is seen). Measured by the
+    /// waiting reader on the monotonic clock. Used by <see cref="ManyToManySlotRing{T}"/>; the late writer's commit
+    /// then fails and it writes its message again. Default 5 s; between 1 ms and 1 hour, or
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> to wait for a live writer for ever.
+    /// </summary>
+    public TimeSpan StuckWriterTimeout
+    {
+        get => _stuckWriterTimeout;
+        set
+        {
+            if (value != System.Threading.Timeout.InfiniteTimeSpan && (value < TimeSpan.FromMilliseconds(1) || value > TimeSpan.FromHours(1)))
+            {
+                throw new ArgumentOutOfRangeException(nameof(StuckWriterTimeout), value,
+                    $"StuckWriterTimeout {value} is invalid: it must be between 1 ms and 1 hour, or Timeout.InfiniteTimeSpan.");
+            }
+
+            _stuckWriterTimeout = value;
         }
     }
 

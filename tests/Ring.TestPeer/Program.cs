@@ -21,6 +21,19 @@ public static class Program
 
         string mode = args[0];
         string name = args[1];
+        if (SlotModes.Handles(mode))
+        {
+            try
+            {
+                return SlotModes.Run(mode, name, args.AsSpan(2));
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"peer {mode} failed: {e}");
+                return 4;
+            }
+        }
+
         var settings = new Settings(args.AsSpan(2));
         if (SyncModes.Handles(mode))
         {

@@ -12,7 +12,9 @@ public sealed class TestSegment : IDisposable
     public TestSegment(string? directory = null)
     {
         Directory = directory ?? RingOptions.DefaultDirectory;
-        Name = $"ringtest-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}"[..48];
+        // At most 48 characters, however short the pid (a low pid made the name shorter than 48: ArgumentOutOfRange).
+        string name = $"ringtest-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}";
+        Name = name[..Math.Min(48, name.Length)];
     }
 
     public string Name { get; }

@@ -130,18 +130,20 @@ public static class SlotModes
         ring.ClaimedValue.Writer = 0;
         ring.ClaimedValue.Sequence = -1;
 
-        // The reader attaches where the last one left off: a value it died reading is read again.
+        // The reader attaches where the last one left off: a value it died reading is read again. It reads up to the
+        // last value this victim wrote, and dies reading that one.
         if (!ring.WaitToReadAsync().AsTask().Wait(Long))
         {
             return Report("nothing to read");
         }
 
         long expected = ring.GetStatistics().DequeuePosition;
-        for (long i = 0; i < s.Count - 1; i++, expected++)
+        long last = next + s.Count - 1;
+        for (; expected < last; expected++)
         {
             if (ring.Read(out SlotPeerMessage m, Long) != ReadStatus.Message)
             {
-                return Report($"no value at read {i}");
+                return Report($"no value at position {expected}");
             }
 
             if (!m.IsIntact || m.Sequence != expected)
@@ -217,21 +219,18 @@ public static class SlotModes
     }
 
     /// <summary>
-    /// Many-to-many victim (writer ID): writes values as writer ID through one object, holds a claim through a second
-    /// writer object, and takes a value through a reader object without releasing it, writing one more value of its own
-    /// whenever there is none to take. Says "ready wrote=K" and waits to be killed.
+    /// Many-to-many victim (writer ID): holds a claim through one writer object, then takes a value through a reader
+    /// object without releasing it, writing values of its own (as writer ID, through another writer object) whenever
+    /// there is none to take. Says "ready ok wrote=K" and waits to be killed. Its reader passes its own claim, which
+    /// is alive but never committed, after a short stuck-writer timeout; the claim is held first because a value held
+    /// is what stops the writers a lap later, as a slow reader does, and nothing may be needed after that.
     /// </summary>
     private static int ManyVictim(string name, RingOptions options, SlotSettings s)
     {
+        options.StuckWriterTimeout = TimeSpan.FromMilliseconds(50);
         var writer = ManyToManySlotRing<SlotPeerMessage>.Open(name, options);
         var claimer = ManyToManySlotRing<SlotPeerMessage>.Open(name, options);
         var reader = ManyToManySlotRing<SlotPeerMessage>.Open(name, options);
-        long wrote = 0;
-        if (!writer.TryWrite(SlotPeerMessage.For(s.Writer, wrote++), Long))
-        {
-            return Report("write timed out");
-        }
-
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!claimer.TryClaim(out _))
         {
@@ -245,17 +244,22 @@ public static class SlotModes
 
         claimer.ClaimedValue.Writer = s.Writer;
         claimer.ClaimedValue.Sequence = -1;
+        // Never block in a write here: this thread's own reader must keep looking at its own claim to pass it.
+        long wrote = 0;
         while (!reader.TryTake(out _))
         {
-            if (clock.Elapsed > Long || wrote == VictimSequences)
+            if (clock.Elapsed > Long)
             {
-                return Report("nothing to take");
+                return Report($"nothing to take after writing {wrote}");
             }
 
-            if (!writer.TryWrite(SlotPeerMessage.For(s.Writer, wrote++), Long))
+            if (wrote < VictimSequences && writer.TryWrite(SlotPeerMessage.For(s.Writer, wrote)))
             {
-                return Report("write timed out");
+                wrote++;
+                continue;
             }
+
+            Thread.Sleep(1);
         }
 
         SlotPeerMessage taken = reader.TakenValue;

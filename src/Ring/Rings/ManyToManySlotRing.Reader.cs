@@ -207,12 +207,8 @@ public sealed unsafe partial class ManyToManySlotRing<T>
         Volatile.Write(ref *StampAt(_heldPosition), SlotStamp.NextLapFree(_heldStamp) | (uint)(_readerIndex + 1));
         _memory.IncrementOwnedInt64(_readerEntry + SlotRingDescriptor.EntryMessagesOffset);
 
-        // W2/W3 of the wake-up protocol, with the writers as sleepers.
-        AsymmetricFence.Light();
-        if (_spaceSite.HasSleepers)
-        {
-            _spaceSite.Wake();
-        }
+        // W2/W3 of the wake-up protocol (the store above is W1), with the writers as sleepers.
+        WakeWritersIfSleeping();
     }
 
     /// <summary>
@@ -236,12 +232,7 @@ public sealed unsafe partial class ManyToManySlotRing<T>
 
         _memory.AddInt64(SlotRingDescriptor.RedeliveriesOffset, 1);
         _memory.IncrementOwnedInt64(_readerEntry + SlotRingDescriptor.EntryMessagesOffset);
-        AsymmetricFence.Light();
-        if (_spaceSite.HasSleepers)
-        {
-            _spaceSite.Wake();
-        }
-
+        WakeWritersIfSleeping();
         return true;
     }
 

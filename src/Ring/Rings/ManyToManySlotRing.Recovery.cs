@@ -107,7 +107,9 @@ public sealed unsafe partial class ManyToManySlotRing<T>
             _memory.AddInt64(SlotRingDescriptor.WriterDeathsOffset, 1);
         }
 
+        // Readers may pass the recovered positions; writers may use the freed slots.
         WakeReadersIfSleeping();
+        WakeWritersIfSleeping();
     }
 
     /// <summary>

@@ -226,6 +226,7 @@ public sealed unsafe partial class ManyToManySlotRing<T>
 
             if (Interlocked.CompareExchange(ref *stamp, SlotStamp.NextLapFree(seen), seen) == seen)
             {
+                WakeWritersIfSleeping();
                 return;
             }
         }
@@ -260,6 +261,17 @@ public sealed unsafe partial class ManyToManySlotRing<T>
         if (_dataSite.HasSleepers)
         {
             _dataSite.Wake();
+        }
+    }
+
+    /// <summary>W2/W3 of the wake-up protocol after a slot was freed, with the writers as sleepers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WakeWritersIfSleeping()
+    {
+        AsymmetricFence.Light();
+        if (_spaceSite.HasSleepers)
+        {
+            _spaceSite.Wake();
         }
     }
 

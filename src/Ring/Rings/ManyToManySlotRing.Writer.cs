@@ -127,7 +127,7 @@ public sealed unsafe partial class ManyToManySlotRing<T>
                 continue;
             }
 
-            if (compare < -4)
+            if (compare < -3)
             {
                 ThrowBadStamp(current, seen, "a stamp of this lap or of the previous one");
             }

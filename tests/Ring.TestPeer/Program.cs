@@ -21,6 +21,11 @@ public static class Program
 
         string mode = args[0];
         string name = args[1];
+        if (BroadcastModes.Handles(mode))
+        {
+            return BroadcastModes.Run(mode, name, args.AsSpan(2));
+        }
+
         var settings = new Settings(args.AsSpan(2));
         if (SyncModes.Handles(mode))
         {

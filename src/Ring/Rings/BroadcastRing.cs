@@ -79,6 +79,13 @@ public sealed unsafe partial class BroadcastRing : IMessageWriter
     /// <summary>Largest payload a message may have; longer messages are refused, never truncated.</summary>
     public int MaxMessageLength => _maxMessageLength;
 
+    /// <summary>
+    /// The sequence number the next committed message gets (messages are numbered from 0 at creation; readers see it as
+    /// <see cref="BroadcastReader.LastSequence"/>). Exact once this object is the writer (after its first write operation,
+    /// which recovers what a dead writer left); before that, the count of committed messages the segment shows.
+    /// </summary>
+    public long NextSequence => _isWriter ? _sequence : _memory.ReadInt64Acquire(BroadcastRingDescriptor.MessagesWrittenOffset);
+
     /// <summary>True once the writer has completed the ring.</summary>
     public bool IsWriterCompleted => _core.IsCompleted;
 

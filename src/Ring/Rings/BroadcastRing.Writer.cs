@@ -296,7 +296,7 @@ public sealed unsafe partial class BroadcastRing
         }
 
         long previous = _oldest;
-        long release = slowest == long.MaxValue ? Walk(previous, target) : slowest;
+        long release = slowest == long.MaxValue ? Walk(Math.Max(previous, _walkFloor), target) : slowest;
         _memory.WriteInt64Release(BroadcastRingDescriptor.OldestOffset, release);
         Interlocked.MemoryBarrier();
         long again = SlowestReader();
@@ -404,7 +404,27 @@ public sealed unsafe partial class BroadcastRing
         _sequence = _memory.ReadInt64Acquire(BroadcastRingDescriptor.MessagesWrittenOffset);
         _writerCompleted = _core.IsCompleted;
         RecoverFromPreviousWriter();
+        _walkFloor = oldest;
+        if (!_lossy)
+        {
+            FinishPreviousRelease();
+        }
+
         _isWriter = true;
+    }
+
+    /// <summary>
+    /// Gated, on attach: the previous writer may have died between publishing <c>oldest</c> and reading the reader table
+    /// again, so a reader may have completed its join below it, against a release that was never finished. Finish it:
+    /// publish, full fence, read the table; a reader below keeps its frames (they are intact: the dead writer overwrote
+    /// nothing past its previous release, which that reader had passed). Walks never start below the published value,
+    /// whose frames are known to be whole.
+    /// </summary>
+    private void FinishPreviousRelease()
+    {
+        _memory.WriteInt64Release(BroadcastRingDescriptor.OldestOffset, _oldest);
+        Interlocked.MemoryBarrier();
+        _oldest = Math.Min(_oldest, SlowestReader());
     }
 
     /// <summary>

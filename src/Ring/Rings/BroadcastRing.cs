@@ -44,6 +44,7 @@ public sealed unsafe partial class BroadcastRing : IMessageWriter
     private long _tail;
     private long _sequence;
     private long _oldest;
+    private long _walkFloor;
     private long _claimPosition;
     private long _claimIndex;
     private int _claimFrameLength;

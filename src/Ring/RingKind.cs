@@ -6,6 +6,9 @@ public enum RingKind
     /// <summary>One writer process, one reader process, variable-length frames.</summary>
     OneToOne = 1,
 
+    /// <summary>Any number of writer processes, one reader process, variable-length frames (<see cref="ManyToOneRing"/>).</summary>
+    ManyToOne = 2,
+
     /// <summary>One writer process, several reader processes that each see every message (<see cref="BroadcastRing"/>).</summary>
     Broadcast = 3,
 

@@ -26,7 +26,21 @@ public static class Program
             return BroadcastModes.Run(mode, name, args.AsSpan(2));
         }
 
+        if (ManyToOneModes.Handles(mode))
+        {
+            try
+            {
+                return ManyToOneModes.Run(mode, name, args.AsSpan(2));
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"peer {mode} failed: {e}");
+                return 4;
+            }
+        }
+
         var settings = new Settings(args.AsSpan(2));
+
         if (SyncModes.Handles(mode))
         {
             try

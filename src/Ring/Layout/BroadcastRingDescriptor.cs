@@ -40,8 +40,8 @@ namespace Ring.Layout;
 ///   12288   cap  both        data region: frames (BroadcastFrameDescriptor), capacity a power of two
 /// </code>
 /// Positions are byte counts since creation, multiples of 16; a frame at position p lives at data offset
-/// <c>p &amp; (capacity - 1)</c>. Invariants: oldest &lt;= tail &lt;= oldest + capacity; every live reader's position
-/// lies in [oldest, tail] in gated mode. Each reader's lag is <c>tail - position</c> bytes and
+/// <c>p &amp; (capacity - 1)</c>. Invariants: oldest &lt;= tail &lt;= oldest + capacity; in gated mode the writer never
+/// overwrites a byte at or past a registered reader's position. Each reader's lag is <c>tail - position</c> bytes and
 /// <c>messages committed - next sequence</c> messages.
 /// </summary>
 public static class BroadcastRingDescriptor

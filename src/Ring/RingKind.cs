@@ -6,6 +6,12 @@ public enum RingKind
     /// <summary>One writer process, one reader process, variable-length frames.</summary>
     OneToOne = 1,
 
+    /// <summary>Any number of writer processes, one reader process, variable-length frames (<see cref="ManyToOneRing"/>).</summary>
+    ManyToOne = 2,
+
+    /// <summary>One writer process, several reader processes that each see every message (<see cref="BroadcastRing"/>).</summary>
+    Broadcast = 3,
+
     /// <summary>One writer process, one reader process, fixed-size slots of an unmanaged struct (<see cref="SlotRing{T}"/>).</summary>
     SlotOneToOne = 5,
 

@@ -16,7 +16,7 @@ public sealed class RingOptions
     private TimeSpan _openTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _spinDuration = TimeSpan.FromMicroseconds(20);
     private TimeSpan _livenessCheckInterval = TimeSpan.FromMilliseconds(100);
-    private TimeSpan _stuckWriterTimeout = TimeSpan.FromSeconds(5);
+    private TimeSpan _stuckWriterTimeout = TimeSpan.FromSeconds(10);
     private UnixFileMode _unixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private WaitStrategy _waitStrategy = WaitStrategy.Hybrid;
 
@@ -141,21 +141,21 @@ public sealed class RingOptions
     }
 
     /// <summary>
-    /// How long a writer that is alive may hold a claim without committing it before a reader waiting on that claim
-    /// gives up on it and passes it (a writer that has died is passed as soon as its death is seen). Measured by the
-    /// waiting reader on the monotonic clock. Used by <see cref="ManyToManySlotRing{T}"/>; the late writer's commit
-    /// then fails and it writes its message again. Default 5 s; between 1 ms and 1 hour, or
-    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> to wait for a live writer for ever.
+    /// How long a live writer may hold a claim (between <c>TryClaim</c> and <c>Commit</c>) that blocks the readers
+    /// before they revoke it, on rings with several writers. A dead writer's claim is recovered at once (within
+    /// <see cref="LivenessCheckInterval"/>); this bounds a stuck or stopped one. The revoked writer's
+    /// <c>Commit</c> then throws, and its space is not reused until it has noticed or died. Measured on a
+    /// monotonic clock. Default 10 s; between 1 ms and 1 hour.
     /// </summary>
     public TimeSpan StuckWriterTimeout
     {
         get => _stuckWriterTimeout;
         set
         {
-            if (value != System.Threading.Timeout.InfiniteTimeSpan && (value < TimeSpan.FromMilliseconds(1) || value > TimeSpan.FromHours(1)))
+            if (value < TimeSpan.FromMilliseconds(1) || value > TimeSpan.FromHours(1))
             {
                 throw new ArgumentOutOfRangeException(nameof(StuckWriterTimeout), value,
-                    $"StuckWriterTimeout {value} is invalid: it must be between 1 ms and 1 hour, or Timeout.InfiniteTimeSpan.");
+                    $"StuckWriterTimeout {value} is invalid: it must be between 1 ms and 1 hour.");
             }
 
             _stuckWriterTimeout = value;

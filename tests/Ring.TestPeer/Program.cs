@@ -23,9 +23,19 @@ public static class Program
         string name = args[1];
         if (SlotModes.Handles(mode))
         {
+            return SlotModes.Run(mode, name, args.AsSpan(2));
+        }
+
+        if (BroadcastModes.Handles(mode))
+        {
+            return BroadcastModes.Run(mode, name, args.AsSpan(2));
+        }
+
+        if (ManyToOneModes.Handles(mode))
+        {
             try
             {
-                return SlotModes.Run(mode, name, args.AsSpan(2));
+                return ManyToOneModes.Run(mode, name, args.AsSpan(2));
             }
             catch (Exception e)
             {
@@ -35,6 +45,7 @@ public static class Program
         }
 
         var settings = new Settings(args.AsSpan(2));
+
         if (SyncModes.Handles(mode))
         {
             try

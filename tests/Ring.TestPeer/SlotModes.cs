@@ -27,6 +27,19 @@ public static class SlotModes
 
     public static int Run(string mode, string name, ReadOnlySpan<string> args)
     {
+        try
+        {
+            return RunMode(mode, name, args);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"peer {mode} failed: {e}");
+            return 4;
+        }
+    }
+
+    private static int RunMode(string mode, string name, ReadOnlySpan<string> args)
+    {
         var s = new SlotSettings(args);
         var options = new RingOptions
         {

@@ -77,6 +77,34 @@ public class AllocationTests
         Assert.Equal(0, Measure(Run));
     }
 
+    [Fact]
+    public void ManyToOneSynchronousPathsAllocateNothing()
+    {
+        using var seg = new TestSegment();
+        using var writer = ManyToOneRing.Create(seg.Name, seg.Options(capacity: 1 << 16));
+        using var reader = ManyToOneRing.Open(seg.Name, seg.Options());
+        byte[] message = new byte[32];
+        byte[] buffer = new byte[64];
+        var handler = new SumHandler();
+        void Run()
+        {
+            for (int i = 0; i < Messages / 4; i++)
+            {
+                writer.TryWrite(message, 1);
+                writer.TryClaim(16, 2, out Span<byte> payload);
+                payload[0] = 1;
+                writer.Commit();
+                reader.TryRead(buffer, out _);
+                reader.Read(ref handler, 1);
+                writer.TryWrite(message, 3, TimeSpan.FromSeconds(5));
+                reader.Read(buffer, out _, TimeSpan.FromSeconds(5));
+            }
+        }
+
+        Assert.Equal(0, Measure(Run));
+        Assert.True(handler.Sum > 0);
+    }
+
     private static long Measure(Action run)
     {
         run(); // warm up: tiering, attach, statics

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Threading;
 using Ring.Layout;
 using Xunit;
 
@@ -152,20 +151,6 @@ public class SlotBadInputTests
         Poke(seg, SlotRingDescriptor.EnqueueOffset, BitConverter.GetBytes(1000L));
         var e = Assert.Throws<RingCorruptedException>(() => ring.TryWrite(1));
         Assert.Contains("gives dequeue position 0 and enqueue position 1000", e.Message);
-    }
-
-    [Fact]
-    public void BadStuckWriterTimeouts()
-    {
-        var options = new RingOptions();
-        foreach (TimeSpan bad in new[] { TimeSpan.Zero, TimeSpan.FromMilliseconds(-5), TimeSpan.FromHours(2) })
-        {
-            var e = Assert.Throws<ArgumentOutOfRangeException>(() => options.StuckWriterTimeout = bad);
-            Assert.Contains($"StuckWriterTimeout {bad} is invalid: it must be between 1 ms and 1 hour, or Timeout.InfiniteTimeSpan.", e.Message);
-        }
-
-        options.StuckWriterTimeout = Timeout.InfiniteTimeSpan;
-        Assert.Equal(Timeout.InfiniteTimeSpan, options.StuckWriterTimeout);
     }
 
     [Fact]

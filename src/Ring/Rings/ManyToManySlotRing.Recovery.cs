@@ -71,7 +71,7 @@ public sealed unsafe partial class ManyToManySlotRing<T>
             return false;
         }
 
-        if (_stuckTicks == long.MaxValue || now - _watchedSince < _stuckTicks)
+        if (now - _watchedSince < _stuckTicks)
         {
             return false;
         }

@@ -74,7 +74,7 @@ internal sealed unsafe partial class Segment
     }
 
     /// <summary>True for the kinds that carry messages (a data region with a capacity and a maximum message length).</summary>
-    private static bool IsRing(RingKind kind) => kind == RingKind.OneToOne;
+    private static bool IsRing(RingKind kind) => kind is RingKind.OneToOne or RingKind.ManyToOne or RingKind.Broadcast;
 
     /// <summary>True for the fixed-size slot rings, whose sizes follow the slot rules (<see cref="SlotRingDescriptor"/>).</summary>
     private static bool IsSlotRing(RingKind kind) => kind is RingKind.SlotOneToOne or RingKind.SlotManyToMany;
@@ -83,6 +83,8 @@ internal sealed unsafe partial class Segment
     private static int HeaderLengthOf(RingKind kind) => kind switch
     {
         RingKind.OneToOne => OneToOneRingDescriptor.DataOffset,
+        RingKind.ManyToOne => ManyToOneRingDescriptor.DataOffset,
+        RingKind.Broadcast => BroadcastRingDescriptor.DataOffset,
         RingKind.SlotOneToOne or RingKind.SlotManyToMany => SlotRingDescriptor.DataOffsetOf(kind),
         RingKind.Mutex or RingKind.Semaphore or RingKind.Event or RingKind.Barrier => SyncDescriptor.SegmentLength,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Ring kind {(int)kind} is not known to this library."),
@@ -145,7 +147,8 @@ internal sealed unsafe partial class Segment
                     $"{who} has capacity {capacity}: it must be a power of two between {SegmentHeaderDescriptor.MinCapacity} and {SegmentHeaderDescriptor.MaxCapacity} bytes.");
             }
 
-            int limit = FrameDescriptor.MaxMessageLengthFor(capacity);
+            // Broadcast frames have a 16-byte header (BroadcastFrameDescriptor), so their limit is 8 bytes lower.
+            int limit = kind == RingKind.Broadcast ? BroadcastFrameDescriptor.MaxMessageLengthFor(capacity) : FrameDescriptor.MaxMessageLengthFor(capacity);
             if (maxMessageLength < 1 || maxMessageLength > limit)
             {
                 throw new RingFormatException($"{who} has maximum message length {maxMessageLength}: for capacity {capacity} it must be between 1 and {limit}.");

@@ -9,6 +9,9 @@ public enum RingKind
     /// <summary>Any number of writer processes, one reader process, variable-length frames (<see cref="ManyToOneRing"/>).</summary>
     ManyToOne = 2,
 
+    /// <summary>Any number of writer processes, any number of competing reader processes, each message to one reader (<see cref="ManyToManyRing"/>).</summary>
+    ManyToMany = 4,
+
     /// <summary>A <see cref="SharedMutex"/>.</summary>
     Mutex = 16,
 

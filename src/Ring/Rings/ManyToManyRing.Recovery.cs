@@ -81,7 +81,7 @@ public sealed unsafe partial class ManyToManyRing
             ownEntry = _readerEntry;
             ownParty = ManyToManyRingDescriptor.ReaderPartyBase + _readerIndex;
         }
-        else if (_isWriter)
+        else if (_isWriter && _claimPosition < 0)
         {
             ownEntry = _writerEntry;
             ownParty = _writerIndex;
@@ -173,10 +173,11 @@ public sealed unsafe partial class ManyToManyRing
             return;
         }
 
+        // Before freeing, the dequeue cursor must be past the message (a dead reader may have died before moving it;
+        // a revoked claim may not have been passed yet): a freed stamp no longer tells readers how far to move it.
+        _memory.CompareExchangeInt64(ManyToManyRingDescriptor.DequeueOffset, position + slots, position);
         if (state == ManyToManyRingDescriptor.Reading)
         {
-            // The dead reader may have died before moving the dequeue cursor past its message.
-            _memory.CompareExchangeInt64(ManyToManyRingDescriptor.DequeueOffset, position + slots, position);
             if (*(int*)(slot + 4) != FrameDescriptor.PaddingType)
             {
                 *(long*)(slot + 8) = MakeStamp(ManyToManyRingDescriptor.Lost, party, position);

@@ -377,6 +377,9 @@ public sealed unsafe partial class ManyToManyRing
         long revoked = MakeStamp(ManyToManyRingDescriptor.Revoked, _writerIndex, position);
         if (Volatile.Read(ref *StampOf(position)) == revoked)
         {
+            // The revoking reader may not have moved the dequeue cursor past the claim yet: do it before freeing, or
+            // readers would find a stamp of the next lap at the cursor and never learn how far to move it.
+            _memory.CompareExchangeInt64(ManyToManyRingDescriptor.DequeueOffset, position + slots, position);
             FreeSlots(position, slots, revoked);
         }
     }

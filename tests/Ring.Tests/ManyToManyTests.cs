@@ -301,6 +301,11 @@ public class ManyToManyTests
         m.WriteInt32Plain(slot0, 1);
         m.WriteInt64Release(ManyToManyRingDescriptor.DataOffset, ManyToManyRing.MakeStamp(7, 0, 0));
         Assert.Throws<RingCorruptedException>(() => reader.TryRead(new byte[40], out _));
+
+        // A claim at the cursor naming a party no table has: a writer that would help it along refuses instead of spinning.
+        m.WriteInt64Release(ManyToManyRingDescriptor.DataOffset + 8, ManyToManyRing.MakeStamp(W, 60, 1));
+        var bad = Assert.Throws<RingCorruptedException>(() => writer.TryWrite([2]));
+        Assert.Contains("names party 60", bad.Message);
     }
 
     [Fact]

@@ -313,7 +313,12 @@ public sealed unsafe partial class ManyToManyRing
     {
         long entry = EntryOfParty(party);
         slots = 0;
-        if (entry < 0 || _memory.ReadInt64Acquire(entry + ManyToManyRingDescriptor.IntentPositionField) != position)
+        if (entry < 0)
+        {
+            ThrowHelper.ThrowCorrupted(Name, $"the stamp at position {position} names party {party}; parties are writers 0 to {ManyToManyRingDescriptor.MaxWriters - 1} and readers {ManyToManyRingDescriptor.ReaderPartyBase} to {ManyToManyRingDescriptor.ReaderPartyBase + ManyToManyRingDescriptor.MaxReaders - 1}");
+        }
+
+        if (_memory.ReadInt64Acquire(entry + ManyToManyRingDescriptor.IntentPositionField) != position)
         {
             return false;
         }

@@ -358,6 +358,48 @@ public class ManyToManyTests
     }
 
     [Fact]
+    public async Task CompletionRacingAWriterLosesNoAcceptedMessageAndEndsTheStream()
+    {
+        for (int round = 0; round < 200; round++)
+        {
+            using var seg = new TestSegment();
+            using var writer = ManyToManyRing.Create(seg.Name, seg.Options(capacity: 1 << 14, maxMessageLength: 40));
+            using var completer = ManyToManyRing.Open(seg.Name, seg.Options());
+            using var reader = ManyToManyRing.Open(seg.Name, seg.Options());
+            Task<int> writing = Task.Factory.StartNew(() =>
+            {
+                int accepted = 0;
+                try
+                {
+                    while (writer.TryWrite([1], 0, TimeSpan.FromSeconds(10)))
+                    {
+                        accepted++;
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                    // completed: this write and every later one are refused
+                }
+
+                return accepted;
+            }, TaskCreationOptions.LongRunning);
+            Thread.SpinWait(round * 50);
+            completer.Complete();
+            int accepted = await writing.WaitAsync(Long);
+            int read = 0;
+            byte[] buffer = new byte[40];
+            ReadStatus status;
+            while ((status = reader.Read(buffer, out _, Long)) == ReadStatus.Message)
+            {
+                read++;
+            }
+
+            Assert.Equal(ReadStatus.Completed, status);
+            Assert.Equal(accepted, read);
+        }
+    }
+
+    [Fact]
     public void SynchronousPathsAllocateNothing()
     {
         using var seg = new TestSegment();

@@ -19,6 +19,9 @@ internal sealed record BenchSettings(
     string? MarkdownPath,
     int Repeat = 1)
 {
+    /// <summary>Where to write the SVG chart, or null.</summary>
+    internal string? SvgPath { get; init; }
+
     internal static readonly int[] DefaultSizes = [32, 1024, 64 * 1024];
 
     internal const int MaxSize = 4 << 20;

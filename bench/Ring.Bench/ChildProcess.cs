@@ -27,6 +27,7 @@ internal sealed record ChildArgs(CellSpec Spec, string Resource, int ParentProce
         yield return Invariant($"count={p.Count}");
         yield return Invariant($"timeoutTicks={p.TimeoutTicks}");
         yield return Invariant($"parent={ParentProcessId}");
+        yield return "dir=" + ShmFloorTransport.Directory;
     }
 
     internal static ChildArgs Parse(ReadOnlySpan<string> args)
@@ -49,6 +50,11 @@ internal sealed record ChildArgs(CellSpec Spec, string Resource, int ParentProce
         if (!Names.TryParseTransport(Get("transport"), out TransportKind transport) || !Names.TryParseScenario(Get("scenario"), out ScenarioKind scenario))
         {
             throw new ArgumentException("child transport or scenario is unknown");
+        }
+
+        if (values.TryGetValue("dir", out string? directory))
+        {
+            ShmFloorTransport.Directory = directory;
         }
 
         var plan = new CellPlan(Long("warmupTicks"), Long("warmupCount"), Long("durationTicks"), Long("count"), Long("timeoutTicks"));
@@ -104,10 +110,19 @@ internal sealed class ChildHandle : IDisposable
             RedirectStandardError = true,
         };
 
-        // Run through the dotnet host ("dotnet Ring.Bench.dll"): start the same way.
+        // Run through the dotnet host ("dotnet Ring.Bench.dll", "dotnet Ring.Cli.dll"): start the same way.
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Ring.Bench.dll"));
+            string entry = System.Reflection.Assembly.GetEntryAssembly()?.Location is { Length: > 0 } location
+                ? location
+                : Path.Combine(AppContext.BaseDirectory, "Ring.Bench.dll");
+            info.ArgumentList.Add(entry);
+        }
+
+        // Hosted by another program (the ring tool: "ring bench --child ..."), its way back to the harness first.
+        foreach (string arg in BenchHost.ChildPrefix)
+        {
+            info.ArgumentList.Add(arg);
         }
 
         foreach (string arg in args.ToArguments())
@@ -142,6 +157,18 @@ internal sealed class ChildHandle : IDisposable
         }
 
         return child;
+    }
+
+    /// <summary>What the child wrote to stderr so far (READY excepted), up to 8 KiB.</summary>
+    internal string StandardErrorText
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
     }
 
     /// <summary>Waits for the child's READY line: it has opened its side and is about to wait for (or send) messages.</summary>

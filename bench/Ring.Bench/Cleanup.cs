@@ -45,7 +45,7 @@ internal static class Cleanup
     {
         try
         {
-            RingSegment.Remove(name);
+            RingSegment.Remove(name, ShmFloorTransport.Directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

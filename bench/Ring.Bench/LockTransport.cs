@@ -112,7 +112,7 @@ internal static class LockTransport
         }
     }
 
-    private static RingOptions Options() => new() { OpenTimeout = TimeSpan.FromSeconds(10) };
+    private static RingOptions Options() => new() { OpenTimeout = TimeSpan.FromSeconds(10), Directory = ShmFloorTransport.Directory };
 
     private static string ControlPath(string resource) => Path.Combine(ShmFloorTransport.Directory, resource + "-lock");
 

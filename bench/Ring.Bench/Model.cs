@@ -15,6 +15,7 @@ internal enum TransportKind
     RingMutex,
     Flock,
     LockFloor,
+    RingMpsc,
 }
 
 /// <summary>What is measured.</summary>
@@ -31,7 +32,7 @@ internal enum ScenarioKind
 /// <summary>The command-line names of transports and scenarios, in table order.</summary>
 internal static class Names
 {
-    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor"];
+    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc"];
 
     internal static readonly string[] Scenarios = ["pingpong", "throughput", "throughput-batch", "idle-wakeup", "lock-uncontended", "lock-contended"];
 
@@ -40,15 +41,19 @@ internal static class Names
     internal static string Of(ScenarioKind scenario) => Scenarios[(int)scenario];
 
     /// <summary>The lock transports (ring-mutex, flock, lock-floor) run only the lock scenarios.</summary>
-    internal static bool IsLock(TransportKind transport) => transport >= TransportKind.RingMutex;
+    internal static bool IsLock(TransportKind transport) => transport is TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor;
+
+    /// <summary>The topology transports (several writer or reader processes) run only the throughput scenario.</summary>
+    internal static bool IsTopology(TransportKind transport) => transport >= TransportKind.RingMpsc;
 
     /// <summary>The lock scenarios run only with the lock transports.</summary>
     internal static bool IsLock(ScenarioKind scenario) => scenario >= ScenarioKind.LockUncontended;
 
     /// <summary>True if the scenario means something for the transport: lock with lock, messages with messages.</summary>
-    internal static bool Fits(TransportKind transport, ScenarioKind scenario) => IsLock(transport) == IsLock(scenario);
+    internal static bool Fits(TransportKind transport, ScenarioKind scenario) =>
+        IsTopology(transport) ? scenario == ScenarioKind.Throughput : IsLock(transport) == IsLock(scenario);
 
-    internal static string LockTransports => string.Join(", ", Transports[(int)TransportKind.RingMutex..]);
+    internal static string LockTransports => string.Join(", ", Transports[(int)TransportKind.RingMutex..((int)TransportKind.LockFloor + 1)]);
 
     internal static string LockScenarios => string.Join(", ", Scenarios[(int)ScenarioKind.LockUncontended..]);
 

@@ -21,6 +21,29 @@ public static class Program
             return ChildSide.RunChild(args.AsSpan(1));
         }
 
+        var root = new RootCommand(Description);
+        Configure(root);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (ParseError error in parsed.Errors)
+            {
+                Console.Error.WriteLine($"error: {error.Message}");
+            }
+
+            Console.Error.WriteLine("Try --help.");
+            return UsageError;
+        }
+
+        return parsed.Invoke();
+    }
+
+    /// <summary>What the harness does, for the help text.</summary>
+    internal const string Description = "Ring cross-process benchmark: ping-pong latency, throughput and idle wake-up of Ring against pipes, Unix sockets and a bare shared-memory floor; acquire/release of Ring's SharedMutex against flock(2) and the in-process System.Threading.Lock.";
+
+    /// <summary>Adds the harness's options and action to <paramref name="command"/>: this program's root, or a host's subcommand.</summary>
+    internal static void Configure(Command command)
+    {
         var transports = new Option<string[]>("--transports", "-t")
         {
             Description = $"Transports, comma-separated: {string.Join(", ", Names.Transports)} (default: all).",
@@ -70,13 +93,32 @@ public static class Program
             DefaultValueFactory = _ => 1,
         };
 
-        var root = new RootCommand("Ring cross-process benchmark: ping-pong latency, throughput and idle wake-up of Ring against pipes, Unix sockets and a bare shared-memory floor; acquire/release of Ring's SharedMutex against flock(2) and the in-process System.Threading.Lock.")
+        var svg = new Option<string?>("--svg")
         {
-            transports, scenarios, sizes, count, duration, warmup, cellTimeout, json, markdown, quick, repeat,
+            Description = "Also write an SVG chart to this file: latency percentiles per transport on a log scale, throughput bars.",
+        };
+        var renderFrom = new Option<string?>("--render-from")
+        {
+            Description = "Run nothing: read the results of an earlier run from this JSON file (written by --json) and write the chart given by --svg.",
+        };
+        var directory = new Option<string>("--dir")
+        {
+            Description = "Directory of the shared-memory files the cells create (rings, the floor's file, the lock cells' control file).",
+            DefaultValueFactory = _ => RingOptions.DefaultDirectory,
         };
 
-        root.SetAction(result =>
+        foreach (Option option in new Option[] { transports, scenarios, sizes, count, duration, warmup, cellTimeout, json, markdown, svg, renderFrom, quick, repeat, directory })
         {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(result =>
+        {
+            if (result.GetValue(renderFrom) is string from)
+            {
+                return SvgReport.RenderFromJson(from, result.GetValue(svg));
+            }
+
             var errors = new List<string>();
             List<TransportKind> t = ParseList<TransportKind>(result.GetValue(transports), Names.Transports, "transport", errors, name => Names.TryParseTransport(name, out TransportKind v) ? v : (TransportKind?)null);
             List<ScenarioKind> s = ParseList<ScenarioKind>(result.GetValue(scenarios), Names.Scenarios, "scenario", errors, name => Names.TryParseScenario(name, out ScenarioKind v) ? v : (ScenarioKind?)null);
@@ -96,6 +138,12 @@ public static class Program
                 errors.Add($"--repeat {r} is invalid: it must be between 1 and 100.");
             }
 
+            string dir = result.GetValue(directory)!;
+            if (!System.IO.Directory.Exists(dir))
+            {
+                errors.Add($"--dir '{dir}' is invalid: the directory does not exist.");
+            }
+
             if (errors.Count == 0 && !t.Exists(transport => s.Exists(scenario => Names.Fits(transport, scenario))))
             {
                 errors.Add($"no cell to run: the lock scenarios ({Names.LockScenarios}) run only with the lock transports ({Names.LockTransports}), the other scenarios only with the other transports.");
@@ -111,23 +159,13 @@ public static class Program
                 return UsageError;
             }
 
-            var settings = new BenchSettings(t, s, z, result.GetValue(quick), n, d, w, c, result.GetValue(json), result.GetValue(markdown), r);
+            ShmFloorTransport.Directory = dir;
+            var settings = new BenchSettings(t, s, z, result.GetValue(quick), n, d, w, c, result.GetValue(json), result.GetValue(markdown), r)
+            {
+                SvgPath = result.GetValue(svg),
+            };
             return Runner.Run(settings);
         });
-
-        ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (ParseError error in parsed.Errors)
-            {
-                Console.Error.WriteLine($"error: {error.Message}");
-            }
-
-            Console.Error.WriteLine("Try --help.");
-            return UsageError;
-        }
-
-        return parsed.Invoke();
     }
 
     private static IEnumerable<string> SplitList(string[]? values) =>

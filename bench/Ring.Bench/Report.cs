@@ -75,14 +75,15 @@ internal static class Report
     }
 
     /// <summary>A JSON array of the cells that succeeded (failed cells are in the Markdown and the exit code).</summary>
-    internal static string Json(IReadOnlyList<CellResult> results)
-    {
-        var rows = results.Where(r => !r.Failed).Select(r => new JsonRow(
+    internal static string Json(IReadOnlyList<CellResult> results) =>
+        JsonSerializer.Serialize(Rows(results), BenchJsonContext.Default.ListJsonRow);
+
+    /// <summary>The cells that succeeded, as the JSON holds them (and the SVG chart draws them).</summary>
+    internal static List<JsonRow> Rows(IReadOnlyList<CellResult> results) =>
+        results.Where(r => !r.Failed).Select(r => new JsonRow(
             Names.Of(r.Spec.Transport), Names.Of(r.Spec.Scenario), r.Spec.MessageSize,
             r.P50Ns, r.P90Ns, r.P99Ns, r.P999Ns, r.MaxNs,
             Round(r.MsgsPerSec), Round(r.BytesPerSec), r.CpuPercent is double c ? Math.Round(c, 2) : null)).ToList();
-        return JsonSerializer.Serialize(rows, BenchJsonContext.Default.ListJsonRow);
-    }
 
     /// <summary>The progress line of one cell.</summary>
     internal static string Summary(CellResult r)

@@ -24,6 +24,7 @@ internal static class RingTransport
             _ => WaitStrategy.Hybrid,
         },
         OpenTimeout = TimeSpan.FromSeconds(10),
+        Directory = ShmFloorTransport.Directory,
     };
 
     internal static long CapacityFor(int messageSize) =>

@@ -72,6 +72,13 @@ internal static class Runner
             File.WriteAllText(settings.JsonPath, Report.Json(results));
         }
 
+        if (settings.SvgPath is not null)
+        {
+            string title = $"Ring.Bench, commit {machine.Commit}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC";
+            string subtitle = $"{machine.Cpu}, {machine.Cores} cores, Linux {machine.Kernel}, {machine.Runtime}";
+            File.WriteAllText(settings.SvgPath, SvgReport.Render(Report.Rows(results), title, subtitle));
+        }
+
         if (Watchdog.IsCancelled)
         {
             return Cancelled;
@@ -145,6 +152,7 @@ internal static class Runner
                 TransportKind.Uds => StreamTransport.RunUdsParent(spec, resource),
                 TransportKind.ShmFloor => ShmFloorTransport.RunParent(spec, resource),
                 TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor => LockTransport.RunParent(spec, resource),
+                TransportKind.RingMpsc => TopologyTransport.RunParent(spec, resource),
                 _ => RingTransport.RunParent(spec, resource),
             };
         }

@@ -15,7 +15,8 @@ namespace Ring.Bench;
 /// </summary>
 internal static class ShmFloorTransport
 {
-    internal const string Directory = "/dev/shm";
+    /// <summary>Where every cell's shared-memory files live (rings, the floor's file, the lock cells' control file): <c>--dir</c>, default /dev/shm.</summary>
+    internal static string Directory { get; set; } = RingOptions.DefaultDirectory;
 
     internal static CellResult RunParent(CellSpec spec, string resource)
     {

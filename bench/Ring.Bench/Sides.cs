@@ -116,6 +116,9 @@ internal static class ChildSide
                 case TransportKind.RingMutex or TransportKind.Flock:
                     LockTransport.RunChild(args);
                     break;
+                case TransportKind.RingMpsc:
+                    TopologyTransport.RunChild(args);
+                    break;
                 default:
                     RingTransport.RunChild(args);
                     break;

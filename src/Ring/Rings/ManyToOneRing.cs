@@ -50,6 +50,7 @@ public sealed unsafe partial class ManyToOneRing : IMessageWriter, IMessageReade
     private readonly PartyTable _writers;
     private readonly PartyTable _readerTable;
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     // Writer state: this object's entry in the writer table and its pending claim.
     private bool _isWriter;
@@ -96,6 +97,7 @@ public sealed unsafe partial class ManyToOneRing : IMessageWriter, IMessageReade
             _memory.Int64At(ManyToOneRingDescriptor.WriterWakeupsOffset));
         _writers = new PartyTable(_memory, ManyToOneRingDescriptor.WriterTableOffset, ManyToOneRingDescriptor.MaxWriters, ManyToOneRingDescriptor.WriterEntryLength);
         _readerTable = new PartyTable(_memory, ManyToOneRingDescriptor.ReaderEntryOffset, 1, SegmentHeaderDescriptor.CacheLineSlot);
+        _metrics = RingMetrics.Register(segment);
     }
 
     /// <summary>The segment's name.</summary>
@@ -220,6 +222,7 @@ public sealed unsafe partial class ManyToOneRing : IMessageWriter, IMessageReade
 
         _isWriter = false;
         _isReader = false;
+        _metrics.Dispose();
         if (idle)
         {
             _segment.Dispose();

@@ -52,6 +52,7 @@ public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
     private bool _isReader;
 
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     private OneToOneRing(Segment segment, RingOptions options)
     {
@@ -72,6 +73,7 @@ public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
             _memory.Int32At(OneToOneRingDescriptor.WriterSleepersOffset),
             _memory.Int64At(OneToOneRingDescriptor.WriterSleepsOffset),
             _memory.Int64At(OneToOneRingDescriptor.WriterWakeupsOffset));
+        _metrics = RingMetrics.Register(segment);
     }
 
     /// <summary>The segment's name.</summary>
@@ -174,6 +176,7 @@ public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
         // The fast paths test only these flags: cleared, the next call goes through Attach, which throws.
         _isWriter = false;
         _isReader = false;
+        _metrics.Dispose();
 
         // A thread that is still inside after 10 s keeps the mapping alive: leak it rather than crash.
         if (idle)

@@ -14,6 +14,7 @@ internal sealed unsafe class PrimitiveCore
     private readonly WaitPolicy _policy;
     private DedicatedAsyncWaiter? _asyncWaiter;
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     internal PrimitiveCore(Segment segment, RingOptions options)
     {
@@ -25,6 +26,7 @@ internal sealed unsafe class PrimitiveCore
             Memory.Int32At(SyncDescriptor.SleepersOffset),
             Memory.Int64At(SyncDescriptor.SleepsOffset),
             Memory.Int64At(SyncDescriptor.WakeupsOffset));
+        _metrics = RingMetrics.Register(segment);
     }
 
     internal Segment Segment { get; }
@@ -104,6 +106,7 @@ internal sealed unsafe class PrimitiveCore
 
         _asyncWaiter?.Stop(TimeSpan.FromSeconds(5));
         beforeUnmap?.Invoke();
+        _metrics.Dispose();
 
         // A thread that is still inside after 10 s keeps the mapping alive: leak it rather than crash.
         if (idle)

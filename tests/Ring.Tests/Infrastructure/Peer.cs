@@ -172,7 +172,7 @@ public sealed class Peer : IDisposable
         _process.Dispose();
     }
 
-    private static string DotNetHost()
+    internal static string DotNetHost()
     {
         string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(host) && File.Exists(host))

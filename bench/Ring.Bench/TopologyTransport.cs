@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Runtime.CompilerServices;
+
+namespace Ring.Bench;
+
+/// <summary>
+/// The topologies with several writer or reader processes (ring-mpsc: 2 writers and 1 reader). Every party is a child
+/// process; the parent creates the segment, starts them, releases them together (a "GO" line on each child's stdin
+/// once all are ready), and adds up what the readers report. Writers send for the warm-up plus the duration plus a
+/// margin; each reader counts the messages it receives in [GO + warm-up, GO + warm-up + duration] and reports
+/// "RESULT count ticks" on stderr. The cell's msgs/s is the sum of the readers' rates (for broadcast, where every
+/// reader sees every message, their mean: the rate per reader).
+/// </summary>
+internal static class TopologyTransport
+{
+    private const string ResultPrefix = "RESULT ";
+    private const string GoLine = "GO";
+    private const int MessagesPerCheck = 64;
+    private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How many writer and reader processes a transport runs.</summary>
+    internal static (int Writers, int Readers) Parties(TransportKind transport) => transport switch
+    {
+        TransportKind.RingMpsc => (2, 1),
+        _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "not a topology transport"),
+    };
+
+    internal static RingOptions Options(CellSpec spec) => new()
+    {
+        Capacity = RingTransport.CapacityFor(spec.MessageSize),
+        WaitStrategy = WaitStrategy.Hybrid,
+        OpenTimeout = TimeSpan.FromSeconds(10),
+        Directory = ShmFloorTransport.Directory,
+    };
+
+    internal static CellResult RunParent(CellSpec spec, string resource)
+    {
+        (int writers, int readers) = Parties(spec.Transport);
+        using IDisposable ring = CreateRing(spec, resource);
+
+        var children = new List<ChildHandle>();
+        try
+        {
+            for (int i = 0; i < writers + readers; i++)
+            {
+                string role = i < writers ? $"w{i}" : $"r{i - writers}";
+                children.Add(ChildHandle.Start(new ChildArgs(spec, $"{resource}:{role}", Environment.ProcessId)));
+            }
+
+            foreach (ChildHandle child in children)
+            {
+                child.WaitReady();
+            }
+
+            foreach (ChildHandle child in children)
+            {
+                child.StandardInput.Write("GO\n"u8);
+                child.StandardInput.Flush();
+            }
+
+            double rates = 0;
+            long messages = 0;
+            for (int i = 0; i < children.Count; i++)
+            {
+                children[i].Finish();
+                if (i < writers)
+                {
+                    continue;
+                }
+
+                (long count, long ticks) = ParseResult(children[i].StandardErrorText);
+                messages += count;
+                rates += count / (ticks / (double)Stopwatch.Frequency);
+            }
+
+            return new CellResult(spec) { MsgsPerSec = rates, BytesPerSec = rates * spec.MessageSize, Samples = messages };
+        }
+        catch (Exception e)
+        {
+            string story = children.Count == 0 ? $"{e.GetType().Name}: {e.Message}" : children[0].Describe(e);
+            foreach (ChildHandle child in children)
+            {
+                child.Kill();
+                story += $" | {child.StandardErrorText.Trim().ReplaceLineEndings(" / ")}";
+            }
+
+            return ParentSide.Failed(spec, story);
+        }
+        finally
+        {
+            foreach (ChildHandle child in children)
+            {
+                child.Dispose();
+            }
+
+            Cleanup.RemoveSegment(resource);
+        }
+    }
+
+    private static IDisposable CreateRing(CellSpec spec, string resource) => spec.Transport switch
+    {
+        TransportKind.RingMpsc => ManyToOneRing.Create(resource, Options(spec)),
+        _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Transport, "not a topology transport"),
+    };
+
+    internal static void RunChild(ChildArgs args)
+    {
+        int colon = args.Resource.LastIndexOf(':');
+        string name = args.Resource[..colon];
+        string role = args.Resource[(colon + 1)..];
+        bool writer = role[0] == 'w';
+        CellSpec spec = args.Spec;
+        RingOptions options = Options(spec);
+        using var ring = ManyToOneRing.Open(name, options);
+        ChildSide.SignalReady();
+        string? go = Console.In.ReadLine();
+        if (go != GoLine)
+        {
+            throw new InvalidDataException($"expected '{GoLine}' from the parent, got '{go}'");
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        long warmupEnd = Drivers.AddTicks(start, spec.Plan.WarmupTicks);
+        long windowEnd = Drivers.AddTicks(warmupEnd, spec.Plan.DurationTicks);
+        if (writer)
+        {
+            // Writers keep going past the readers' window, so that it is full of traffic to its end.
+            Write(ring, spec.MessageSize, Drivers.AddTicks(windowEnd, Stopwatch.Frequency / 2));
+        }
+        else
+        {
+            (long count, long ticks) = Read(ring, warmupEnd, windowEnd);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultPrefix}{count} {ticks}"));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Write<TWriter>(TWriter ring, int messageSize, long stop)
+        where TWriter : IMessageWriter
+    {
+        byte[] message = Payload.Create(messageSize);
+        long sequence = 0;
+        while (Stopwatch.GetTimestamp() < stop)
+        {
+            for (int i = 0; i < MessagesPerCheck; i++)
+            {
+                Payload.Stamp(message, sequence);
+                if (ring.TryWrite(message) || ring.TryWrite(message, 0, s_poll))
+                {
+                    sequence++;
+                }
+            }
+
+            Watchdog.ThrowIfExpired();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (long Count, long Ticks) Read<TReader>(TReader ring, long warmupEnd, long windowEnd)
+        where TReader : IMessageReader
+    {
+        byte[] buffer = new byte[ring.MaxMessageLength];
+        long count = 0;
+        long windowStart = 0;
+        long countAtStart = 0;
+        while (true)
+        {
+            for (int i = 0; i < MessagesPerCheck; i++)
+            {
+                if (ring.TryRead(buffer, out _) || ring.Read(buffer, out _, s_poll) == ReadStatus.Message)
+                {
+                    count++;
+                }
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            if (windowStart == 0 && now >= warmupEnd)
+            {
+                windowStart = now;
+                countAtStart = count;
+            }
+
+            if (now >= windowEnd && windowStart != 0)
+            {
+                return (count - countAtStart, now - windowStart);
+            }
+
+            Watchdog.ThrowIfExpired();
+        }
+    }
+
+    private static (long Count, long Ticks) ParseResult(string stderr)
+    {
+        foreach (string line in stderr.Split('\n'))
+        {
+            if (line.StartsWith(ResultPrefix, StringComparison.Ordinal))
+            {
+                string[] parts = line[ResultPrefix.Length..].Trim().Split(' ');
+                return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+            }
+        }
+
+        throw new InvalidDataException($"a reader reported no result: {stderr.Trim()}");
+    }
+}

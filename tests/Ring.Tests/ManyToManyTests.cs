@@ -69,6 +69,45 @@ public class ManyToManyTests
         Assert.Equal(123456789, ManyToManyRing.PositionOf(reading));
     }
 
+    [Theory]
+    [InlineData(128)]
+    [InlineData(256)]
+    [InlineData(4096)]
+    [InlineData(1 << 20)]
+    [InlineData(1 << 30)]
+    public void SlotIndexWithoutDivisionMatchesTheRemainder(long capacity)
+    {
+        using var seg = new TestSegment();
+        using var ring = ManyToManyRing.Create(seg.Name, seg.Options(capacity: 128 * 1024, maxMessageLength: 40));
+        long n = ManyToManyRingDescriptor.SlotCountFor(capacity);
+        ulong reciprocal = ulong.MaxValue / (ulong)n;
+        var random = new Random((int)capacity);
+        long max = ManyToManyRingDescriptor.PositionMask;
+        foreach (long p in new[] { 0L, 1, n - 1, n, n + 1, (2 * n) - 1, max, max - 1, max - n })
+        {
+            Assert.Equal(p % n, Index(p));
+        }
+
+        for (int i = 0; i < 100_000; i++)
+        {
+            long p = random.NextInt64(max + 1);
+            Assert.Equal(p % n, Index(p));
+        }
+
+        // The ring's own method, for its slot count.
+        for (long p = max - 1000; p <= max; p++)
+        {
+            Assert.Equal(p % ring.SlotCount, ring.IndexOf(p));
+        }
+
+        long Index(long position)
+        {
+            ulong quotient = Math.BigMul((ulong)position, reciprocal, out _);
+            long index = position - ((long)quotient * n);
+            return index >= n ? index - n : index;
+        }
+    }
+
     [Fact]
     public void SizesThatCannotHoldTheLargestMessageAreRefused()
     {

@@ -47,6 +47,7 @@ public sealed unsafe partial class ManyToManyRing : IMessageWriter, IMessageRead
     private readonly long* _stamps;
     private readonly byte* _slots;
     private readonly long _slotCount;
+    private readonly ulong _reciprocal;
     private readonly long _capacity;
     private readonly int _maxMessageLength;
     private readonly WaitPolicy _waitPolicy;
@@ -95,6 +96,7 @@ public sealed unsafe partial class ManyToManyRing : IMessageWriter, IMessageRead
         }
 
         _slotCount = ManyToManyRingDescriptor.SlotCountFor(_capacity);
+        _reciprocal = ulong.MaxValue / (ulong)_slotCount;
         _stamps = (long*)_memory.At(ManyToManyRingDescriptor.DataOffset, 0);
         _slots = _memory.At(ManyToManyRingDescriptor.DataOffset + ManyToManyRingDescriptor.SlotsOffsetFor(_slotCount), 0);
         _waitPolicy = new WaitPolicy(options);
@@ -306,11 +308,23 @@ public sealed unsafe partial class ManyToManyRing : IMessageWriter, IMessageRead
         }
     }
 
+    /// <summary>
+    /// <paramref name="position"/> % slot count without a division: the high half of position * floor((2^64 - 1) / n)
+    /// is the quotient or one less (positions are below 2^53), so one correction step gives the remainder.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long* StampOf(long position) => _stamps + (position % _slotCount);
+    internal long IndexOf(long position)
+    {
+        ulong quotient = Math.BigMul((ulong)position, _reciprocal, out _);
+        long index = position - ((long)quotient * _slotCount);
+        return index >= _slotCount ? index - _slotCount : index;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* SlotOf(long position) => _slots + ((position % _slotCount) * ManyToManyRingDescriptor.SlotLength);
+    private long* StampOf(long position) => _stamps + IndexOf(position);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* SlotOf(long position) => _slots + (IndexOf(position) * ManyToManyRingDescriptor.SlotLength);
 
     private void ThrowIfDisposed()
     {

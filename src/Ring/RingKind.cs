@@ -12,6 +12,9 @@ public enum RingKind
     /// <summary>One writer process, several reader processes that each see every message (<see cref="BroadcastRing"/>).</summary>
     Broadcast = 3,
 
+    /// <summary>Any number of writer processes, any number of competing reader processes, each message to one reader (<see cref="ManyToManyRing"/>).</summary>
+    ManyToMany = 4,
+
     /// <summary>A <see cref="SharedMutex"/>.</summary>
     Mutex = 16,
 

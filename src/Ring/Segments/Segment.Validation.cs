@@ -74,7 +74,7 @@ internal sealed unsafe partial class Segment
     }
 
     /// <summary>True for the kinds that carry messages (a data region with a capacity and a maximum message length).</summary>
-    private static bool IsRing(RingKind kind) => kind is RingKind.OneToOne or RingKind.ManyToOne or RingKind.Broadcast;
+    private static bool IsRing(RingKind kind) => kind is RingKind.OneToOne or RingKind.ManyToOne or RingKind.Broadcast or RingKind.ManyToMany;
 
     /// <summary>Offset of the data region for each kind: where its layout descriptor puts it.</summary>
     private static int HeaderLengthOf(RingKind kind) => kind switch
@@ -82,6 +82,7 @@ internal sealed unsafe partial class Segment
         RingKind.OneToOne => OneToOneRingDescriptor.DataOffset,
         RingKind.ManyToOne => ManyToOneRingDescriptor.DataOffset,
         RingKind.Broadcast => BroadcastRingDescriptor.DataOffset,
+        RingKind.ManyToMany => ManyToManyRingDescriptor.DataOffset,
         RingKind.Mutex or RingKind.Semaphore or RingKind.Event or RingKind.Barrier => SyncDescriptor.SegmentLength,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Ring kind {(int)kind} is not known to this library."),
     };

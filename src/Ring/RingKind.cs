@@ -12,6 +12,9 @@ public enum RingKind
     /// <summary>One writer process, several reader processes that each see every message (<see cref="BroadcastRing"/>).</summary>
     Broadcast = 3,
 
+    /// <summary>Any number of writer processes, any number of competing reader processes, each message to one reader (<see cref="ManyToManyRing"/>).</summary>
+    ManyToMany = 4,
+
     /// <summary>One writer process, one reader process, fixed-size slots of an unmanaged struct (<see cref="SlotRing{T}"/>).</summary>
     SlotOneToOne = 5,
 

@@ -179,7 +179,7 @@ public class SlotBadInputTests
             {
                 rings[i] = ManyToManySlotRing<int>.CreateOrOpen(seg.Name, 128, seg.Options());
                 Assert.True(rings[i].TryWrite(i));
-                Assert.Equal(i, rings[i].WriterId);
+                Assert.Equal(i, rings[i].WriterIndex);
             }
 
             rings[64] = ManyToManySlotRing<int>.Open(seg.Name, seg.Options());
@@ -187,7 +187,7 @@ public class SlotBadInputTests
             Assert.Contains("has 64 writers attached, all alive: a many-to-many slot ring takes at most 64 writers at once.", e.Message);
             rings[3].Dispose();
             Assert.True(rings[64].TryWrite(64));
-            Assert.Equal(3, rings[64].WriterId);
+            Assert.Equal(3, rings[64].WriterIndex);
         }
         finally
         {
@@ -207,7 +207,7 @@ public class SlotBadInputTests
         Assert.Throws<ArgumentNullException>(() => ring.Read(null!));
         Assert.Throws<ArgumentOutOfRangeException>(() => ring.Read(out _, TimeSpan.FromSeconds(-2)));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ring.TryGetTaker(-1, out _));
-        Assert.Contains("Position -1 is invalid", e.Message);
+        Assert.Contains("Sequence -1 is invalid", e.Message);
         Assert.Throws<InvalidOperationException>(() => ring.Commit());
         Assert.Throws<InvalidOperationException>(() => ring.Abort());
     }

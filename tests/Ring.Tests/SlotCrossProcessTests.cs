@@ -168,8 +168,8 @@ public class SlotCrossProcessTests(ITestOutputHelper output)
         SlotRingStatistics s = ring.GetStatistics();
         Assert.Equal((1L, 1L, 0L), (s.AbandonedClaims, s.Redeliveries, s.LateCommits));
         Assert.Equal((wrote, wrote), (s.MessagesWritten, s.MessagesRead));
-        Assert.True(ring.TryGetTaker(1, out int taker));
-        Assert.Equal(ring.ReaderId, taker);
+        Assert.Equal(MessageTakerStatus.Taken, ring.TryGetTaker(1, out int taker));
+        Assert.Equal(ring.ReaderIndex, taker);
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public class SlotCrossProcessTests(ITestOutputHelper output)
 
         // This process stays attached as a writer, so that the readers never see every writer dead.
         await ring.WaitToWriteAsync();
-        Assert.True(ring.WriterId >= 0);
+        Assert.True(ring.WriterIndex >= 0);
         string tally = TallyFile(seg, PerWriter, Victims);
         var peers = new List<Peer>();
         try

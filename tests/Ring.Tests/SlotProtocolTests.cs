@@ -115,9 +115,10 @@ public class SlotProtocolTests
         // Claim: writing(0, writer entry 0), and the enqueue position moves past it at once.
         Assert.True(ring.TryClaim(out long position));
         Assert.Equal(0, position);
-        Assert.Equal(0, ring.WriterId);
+        Assert.Equal(0, ring.WriterIndex);
         Assert.Equal(Lap(0) | Writing | 0, Stamp(0));
         Assert.Equal(1, Enqueue());
+        Assert.Equal(MessageTakerStatus.NotYetTaken, ring.TryGetTaker(0, out _));
         Assert.False(reader.TryRead(out _)); // claimed is not readable
         Assert.Equal(0, Dequeue());
         ring.ClaimedValue = 7;
@@ -129,28 +130,30 @@ public class SlotProtocolTests
         Assert.Equal(0, taken);
         Assert.Equal(Lap(0) | Taken | 0, Stamp(0));
         Assert.Equal(1, Dequeue());
-        Assert.True(ring.TryGetTaker(0, out int readerId));
-        Assert.Equal(0, readerId);
+        Assert.Equal(MessageTakerStatus.Taken, ring.TryGetTaker(0, out int readerIndex));
+        Assert.Equal(0, readerIndex);
         Assert.Equal(7, reader.TakenValue);
         reader.Release();
         Assert.Equal(Lap(1) | Free | 1, Stamp(0));
-        Assert.True(ring.TryGetTaker(0, out readerId));
-        Assert.Equal(0, readerId);
+        Assert.Equal(MessageTakerStatus.Taken, ring.TryGetTaker(0, out readerIndex));
+        Assert.Equal(0, readerIndex);
 
         // Abort: the admitted position becomes a skipped one (free for the next lap, party 0), which readers pass.
         Assert.True(ring.TryClaim(out position));
         Assert.Equal(1, position);
         ring.Abort();
         Assert.Equal(Lap(1) | Free, Stamp(1));
-        Assert.False(ring.TryGetTaker(1, out _));
+        Assert.Equal(MessageTakerStatus.Unknown, ring.TryGetTaker(1, out _)); // carried no value
         Assert.True(ring.TryWrite(99, out position));
         Assert.Equal(2, position);
-        Assert.False(ring.TryGetTaker(2, out _)); // not taken yet
+        Assert.Equal(MessageTakerStatus.NotYetTaken, ring.TryGetTaker(2, out readerIndex));
+        Assert.Equal(-1, readerIndex);
+        Assert.Equal(MessageTakerStatus.Unknown, ring.TryGetTaker(3, out _)); // not written
         Assert.True(reader.TryRead(out long v));
         Assert.Equal(99, v);
         Assert.Equal(3, Dequeue());
-        Assert.True(ring.TryGetTaker(2, out readerId));
-        Assert.Equal(reader.ReaderId, readerId);
+        Assert.Equal(MessageTakerStatus.Taken, ring.TryGetTaker(2, out readerIndex));
+        Assert.Equal(reader.ReaderIndex, readerIndex);
 
         // Completion marks the enqueue position; no writer claims after it.
         ring.Complete();
@@ -204,14 +207,14 @@ public class SlotProtocolTests
         // The reader waits on position 0, sees the same claim for the timeout, abandons it, and reads position 1.
         Assert.Equal(ReadStatus.Message, reader.Read(out long v, Long));
         Assert.Equal(1, v);
-        Assert.Equal(Lap(0) | Abandoned | (uint)stuck.WriterId, Stamp(0));
+        Assert.Equal(Lap(0) | Abandoned | (uint)stuck.WriterIndex, Stamp(0));
         Assert.Equal(1, reader.GetStatistics().AbandonedClaims);
 
         // Position 2 is slot 0 again: the writer passes over the abandoned slot (still the stuck writer's) and takes
         // position 3 (slot 1). The stuck writer may still write into its slot: nobody else uses it.
         Assert.True(other.TryWrite(3, out position));
         Assert.Equal(3, position);
-        Assert.Equal(Lap(1) | Abandoned | (uint)stuck.WriterId, Stamp(0));
+        Assert.Equal(Lap(1) | Abandoned | (uint)stuck.WriterIndex, Stamp(0));
         stuck.ClaimedValue = 666;
 
         // Its commit fails and frees the slot for the lap after the last one it was passed over in.

@@ -95,37 +95,45 @@ public sealed unsafe partial class ManyToManySlotRing<T>
     }
 
     /// <summary>
-    /// Which reader took the value written at <paramref name="position"/> (from <see cref="TryWrite(in T, out long)"/>):
-    /// true with its <see cref="ReaderId"/> while it reads the value and after, until a writer reuses the slot a lap
-    /// later; false while nobody has taken it yet, and once the slot has been reused (or if the position carried no
-    /// message). A value delivered again after its reader died reports the reader that finally took it.
+    /// Which reader took the value written with <paramref name="sequence"/> (its position, from
+    /// <see cref="TryWrite(in T, out long)"/>). Known while the value's slot has not been reused by a writer a lap
+    /// later. A value delivered again after its reader died reports the reader that finally took it.
     /// </summary>
-    public bool TryGetTaker(long position, out int readerId)
+    /// <param name="sequence">The value's sequence.</param>
+    /// <param name="readerIndex">The reader's index in the reader table (<see cref="ReaderIndex"/> of that reader's object); -1 if none.</param>
+    /// <returns>
+    /// <see cref="MessageTakerStatus.Taken"/> while the reader copies it and afterwards; <see cref="MessageTakerStatus.NotYetTaken"/>
+    /// while it is written or waits; <see cref="MessageTakerStatus.Unknown"/> if the sequence was not written yet,
+    /// carried no value (an abandoned or aborted claim), or its slot was reused. Never <see cref="MessageTakerStatus.Lost"/>:
+    /// a value whose reader died is delivered again.
+    /// </returns>
+    public MessageTakerStatus TryGetTaker(long sequence, out int readerIndex)
     {
         ThrowIfDisposed();
-        if (position < 0)
+        if (sequence < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(position), position, $"Position {position} is invalid: positions are 0 or more.");
+            throw new ArgumentOutOfRangeException(nameof(sequence), sequence, $"Sequence {sequence} is invalid: sequences are 0 or more.");
         }
 
-        long seen = Volatile.Read(ref *StampAt(position));
-        long free = SlotStamp.FreeOf(position, _log2);
+        long seen = Volatile.Read(ref *StampAt(sequence));
+        long free = SlotStamp.FreeOf(sequence, _log2);
         int party = SlotStamp.PartyOf(seen);
-        if ((seen & ~(SlotStamp.PartyMask | SlotStamp.AbandonedFlag)) == (free | SlotStamp.Taken) && !SlotStamp.IsAbandoned(seen))
+        readerIndex = -1;
+        if ((seen & ~SlotStamp.PartyMask) == (free | SlotStamp.Taken))
         {
-            readerId = party;
-            return true;
+            readerIndex = party;
+            return MessageTakerStatus.Taken;
         }
 
         // Free for the next lap: the party bits name 1 + the reader that freed it (0: nobody, the position was skipped).
         if ((seen & ~SlotStamp.PartyMask) == SlotStamp.NextLapFree(free) && party != 0)
         {
-            readerId = party - 1;
-            return true;
+            readerIndex = party - 1;
+            return MessageTakerStatus.Taken;
         }
 
-        readerId = -1;
-        return false;
+        long state = seen & ~(SlotStamp.PartyMask | SlotStamp.AbandonedFlag);
+        return state == (free | SlotStamp.Writing) || state == (free | SlotStamp.Full) ? MessageTakerStatus.NotYetTaken : MessageTakerStatus.Unknown;
     }
 
     /// <summary>

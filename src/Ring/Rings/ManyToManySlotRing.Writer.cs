@@ -13,14 +13,14 @@ public sealed unsafe partial class ManyToManySlotRing<T>
     public bool TryWrite(in T value) => TryWrite(in value, out _);
 
     /// <summary>
-    /// Writes one value if a slot is free, without blocking, and returns its position: the number
-    /// <see cref="TryGetTaker"/> takes to tell which reader took it. Returns false if the ring is full.
+    /// Writes one value if a slot is free, without blocking, and returns its sequence (its position in the ring): the
+    /// number <see cref="TryGetTaker"/> takes to tell which reader took it. Returns false if the ring is full.
     /// </summary>
-    public bool TryWrite(in T value, out long position)
+    public bool TryWrite(in T value, out long sequence)
     {
-        while (TryClaim(out position))
+        while (TryClaim(out sequence))
         {
-            *(T*)(StampAt(position) + 1) = value;
+            *(T*)(StampAt(sequence) + 1) = value;
             if (Commit())
             {
                 return true;

@@ -124,11 +124,11 @@ public sealed unsafe partial class ManyToManySlotRing<T> : ISlotWriter<T>, ISlot
     /// <summary>True once a writer has completed the ring (values may still be waiting to be read).</summary>
     public bool IsWriterCompleted => Volatile.Read(ref *_enqueue) < 0;
 
-    /// <summary>This object's reader entry (0 to 63) once it has read, the id <see cref="TryGetTaker"/> reports; -1 before.</summary>
-    public int ReaderId => _readerIndex;
+    /// <summary>This object's index in the reader table (0 to 63) once it has read, what <see cref="TryGetTaker"/> reports; -1 before.</summary>
+    public int ReaderIndex => _readerIndex;
 
-    /// <summary>This object's writer entry (0 to 63) once it has written; -1 before.</summary>
-    public int WriterId => _writerIndex;
+    /// <summary>This object's index in the writer table (0 to 63) once it has written; -1 before.</summary>
+    public int WriterIndex => _writerIndex;
 
     /// <summary>
     /// Creates the ring's segment with <paramref name="slotCount"/> slots of <typeparamref name="T"/> (exclusive: fails

@@ -74,7 +74,7 @@ internal sealed unsafe partial class Segment
     }
 
     /// <summary>True for the kinds that carry messages (a data region with a capacity and a maximum message length).</summary>
-    private static bool IsRing(RingKind kind) => kind is RingKind.OneToOne or RingKind.ManyToOne or RingKind.Broadcast;
+    private static bool IsRing(RingKind kind) => kind is RingKind.OneToOne or RingKind.ManyToOne or RingKind.Broadcast or RingKind.ManyToMany;
 
     /// <summary>True for the fixed-size slot rings, whose sizes follow the slot rules (<see cref="SlotRingDescriptor"/>).</summary>
     private static bool IsSlotRing(RingKind kind) => kind is RingKind.SlotOneToOne or RingKind.SlotManyToMany;
@@ -85,6 +85,7 @@ internal sealed unsafe partial class Segment
         RingKind.OneToOne => OneToOneRingDescriptor.DataOffset,
         RingKind.ManyToOne => ManyToOneRingDescriptor.DataOffset,
         RingKind.Broadcast => BroadcastRingDescriptor.DataOffset,
+        RingKind.ManyToMany => ManyToManyRingDescriptor.DataOffset,
         RingKind.SlotOneToOne or RingKind.SlotManyToMany => SlotRingDescriptor.DataOffsetOf(kind),
         RingKind.Mutex or RingKind.Semaphore or RingKind.Event or RingKind.Barrier => SyncDescriptor.SegmentLength,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Ring kind {(int)kind} is not known to this library."),

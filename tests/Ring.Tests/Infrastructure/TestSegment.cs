@@ -12,9 +12,9 @@ public sealed class TestSegment : IDisposable
     public TestSegment(string? directory = null)
     {
         Directory = directory ?? RingOptions.DefaultDirectory;
-        // At most 48 characters, however short the pid (a low pid made the name shorter than 48: ArgumentOutOfRange).
+        // At most 48 characters; shorter when the pid has few digits.
         string name = $"ringtest-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}";
-        Name = name[..Math.Min(48, name.Length)];
+        Name = name.Length > 48 ? name[..48] : name;
     }
 
     public string Name { get; }

@@ -152,7 +152,7 @@ internal static class Runner
                 TransportKind.Uds => StreamTransport.RunUdsParent(spec, resource),
                 TransportKind.ShmFloor => ShmFloorTransport.RunParent(spec, resource),
                 TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor => LockTransport.RunParent(spec, resource),
-                TransportKind.RingMpsc => TopologyTransport.RunParent(spec, resource),
+                TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc => TopologyTransport.RunParent(spec, resource),
                 _ => RingTransport.RunParent(spec, resource),
             };
         }

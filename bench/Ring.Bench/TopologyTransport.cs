@@ -8,7 +8,8 @@ using System.Runtime.CompilerServices;
 namespace Ring.Bench;
 
 /// <summary>
-/// The topologies with several writer or reader processes (ring-mpsc: 2 writers and 1 reader). Every party is a child
+/// The topologies with several writer or reader processes: ring-mpsc (ManyToOneRing, 2 writers, 1 reader),
+/// ring-broadcast (gated BroadcastRing, 1 writer, 2 readers), ring-mpmc (ManyToManyRing, 2 writers, 2 readers). Every party is a child
 /// process; the parent creates the segment, starts them, releases them together (a "GO" line on each child's stdin
 /// once all are ready), and adds up what the readers report. Writers send for the warm-up plus the duration plus a
 /// margin; each reader counts the messages it receives in [GO + warm-up, GO + warm-up + duration] and reports
@@ -26,6 +27,8 @@ internal static class TopologyTransport
     internal static (int Writers, int Readers) Parties(TransportKind transport) => transport switch
     {
         TransportKind.RingMpsc => (2, 1),
+        TransportKind.RingBroadcast => (1, 2),
+        TransportKind.RingMpmc => (2, 2),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "not a topology transport"),
     };
 
@@ -62,6 +65,8 @@ internal static class TopologyTransport
                 child.StandardInput.Flush();
             }
 
+            // Broadcast: every reader gets every message, so the figure is the rate per reader (their mean).
+            bool perReader = spec.Transport == TransportKind.RingBroadcast;
             double rates = 0;
             long messages = 0;
             for (int i = 0; i < children.Count; i++)
@@ -77,6 +82,7 @@ internal static class TopologyTransport
                 rates += count / (ticks / (double)Stopwatch.Frequency);
             }
 
+            rates /= perReader ? readers : 1;
             return new CellResult(spec) { MsgsPerSec = rates, BytesPerSec = rates * spec.MessageSize, Samples = messages };
         }
         catch (Exception e)
@@ -104,7 +110,19 @@ internal static class TopologyTransport
     private static IDisposable CreateRing(CellSpec spec, string resource) => spec.Transport switch
     {
         TransportKind.RingMpsc => ManyToOneRing.Create(resource, Options(spec)),
+        TransportKind.RingBroadcast => BroadcastRing.Create(resource, BroadcastMode.Gated, Options(spec)),
+        TransportKind.RingMpmc => ManyToManyRing.Create(resource, Options(spec)),
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Transport, "not a topology transport"),
+    };
+
+    /// <summary>A broadcast reader registers when it opens, so it is counted before the writer starts.</summary>
+    private static IDisposable OpenParty(TransportKind transport, string name, bool writer, RingOptions options) => transport switch
+    {
+        TransportKind.RingMpsc => ManyToOneRing.Open(name, options),
+        TransportKind.RingBroadcast when writer => BroadcastRing.Open(name, options),
+        TransportKind.RingBroadcast => BroadcastReader.Open(name, BroadcastStart.Oldest, options),
+        TransportKind.RingMpmc => ManyToManyRing.Open(name, options),
+        _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "not a topology transport"),
     };
 
     internal static void RunChild(ChildArgs args)
@@ -115,7 +133,7 @@ internal static class TopologyTransport
         bool writer = role[0] == 'w';
         CellSpec spec = args.Spec;
         RingOptions options = Options(spec);
-        using var ring = ManyToOneRing.Open(name, options);
+        using IDisposable ring = OpenParty(spec.Transport, name, writer, options);
         ChildSide.SignalReady();
         string? go = Console.In.ReadLine();
         if (go != GoLine)
@@ -129,11 +147,11 @@ internal static class TopologyTransport
         if (writer)
         {
             // Writers keep going past the readers' window, so that it is full of traffic to its end.
-            Write(ring, spec.MessageSize, Drivers.AddTicks(windowEnd, Stopwatch.Frequency / 2));
+            Write((IMessageWriter)ring, spec.MessageSize, Drivers.AddTicks(windowEnd, Stopwatch.Frequency / 2));
         }
         else
         {
-            (long count, long ticks) = Read(ring, warmupEnd, windowEnd);
+            (long count, long ticks) = Read((IMessageReader)ring, warmupEnd, windowEnd);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultPrefix}{count} {ticks}"));
         }
     }

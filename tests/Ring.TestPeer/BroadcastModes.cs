@@ -80,10 +80,16 @@ public static class BroadcastModes
 
         if (hang)
         {
-            if (!ring.TryClaim(16, 7, out Span<byte> payload))
+            // A gated ring may be full until the readers catch up: wait for room, as a writer would.
+            Span<byte> payload;
+            var deadline = System.Diagnostics.Stopwatch.StartNew();
+            while (!ring.TryClaim(16, 7, out payload))
             {
-                Console.Error.WriteLine("could not claim the torn frame");
-                return 3;
+                if (deadline.Elapsed > Long || !ring.WaitToWriteAsync(16).AsTask().Wait(Long))
+                {
+                    Console.Error.WriteLine("could not claim the torn frame");
+                    return 3;
+                }
             }
 
             payload.Fill(0xEE);

@@ -22,6 +22,7 @@ internal abstract class SegmentInspector
         new OneToOneInspector(),
         new ManyToOneInspector(),
         new BroadcastInspector(),
+        new ManyToManyInspector(),
         new SlotInspector(RingKind.SlotOneToOne),
         new SlotInspector(RingKind.SlotManyToMany),
         new MutexInspector(),

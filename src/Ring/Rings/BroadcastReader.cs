@@ -40,6 +40,7 @@ public sealed unsafe partial class BroadcastReader : IMessageReader
     private readonly int _slot;
     private readonly long _slotOffset;
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     // This reader's state; its slot in the segment holds the published copy.
     private long _position;
@@ -88,6 +89,7 @@ public sealed unsafe partial class BroadcastReader : IMessageReader
         _memory.WriteInt64Plain(_slotOffset + BroadcastRingDescriptor.ReaderLapsOffset, 0);
         _memory.WriteInt64Release(_slotOffset + BroadcastRingDescriptor.ReaderPositionOffset, _position);
         _attached = true;
+        _metrics = RingMetrics.Register(segment);
     }
 
     /// <summary>The segment's name.</summary>
@@ -186,6 +188,7 @@ public sealed unsafe partial class BroadcastReader : IMessageReader
             Unregister();
         }
 
+        _metrics.Dispose();
         if (idle)
         {
             _core.Segment.Dispose();

@@ -39,6 +39,7 @@ public sealed unsafe partial class BroadcastRing : IMessageWriter
     private readonly WaitPolicy _waitPolicy;
     private readonly long _livenessTicks;
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     // Writer state: this process's copy; the segment holds the published values.
     private long _tail;
@@ -63,6 +64,7 @@ public sealed unsafe partial class BroadcastRing : IMessageWriter
         _lossy = _core.Mode == BroadcastMode.Lossy;
         _waitPolicy = new WaitPolicy(options);
         _livenessTicks = WaitLoop.ToTicks(options.LivenessCheckInterval);
+        _metrics = RingMetrics.Register(segment);
     }
 
     /// <summary>The segment's name.</summary>
@@ -181,6 +183,7 @@ public sealed unsafe partial class BroadcastRing : IMessageWriter
             _isWriter = false;
         }
 
+        _metrics.Dispose();
         if (idle)
         {
             _core.Segment.Dispose();

@@ -57,6 +57,7 @@ public sealed unsafe partial class ManyToManyRing : IMessageWriter, IMessageRead
     private readonly PartyTable _writers;
     private readonly PartyTable _readers;
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     // Writer state.
     private bool _isWriter;
@@ -113,6 +114,7 @@ public sealed unsafe partial class ManyToManyRing : IMessageWriter, IMessageRead
             _memory.Int64At(ManyToManyRingDescriptor.WriterWakeupsOffset));
         _writers = new PartyTable(_memory, ManyToManyRingDescriptor.WriterTableOffset, ManyToManyRingDescriptor.MaxWriters, ManyToManyRingDescriptor.EntryLength);
         _readers = new PartyTable(_memory, ManyToManyRingDescriptor.ReaderTableOffset, ManyToManyRingDescriptor.MaxReaders, ManyToManyRingDescriptor.EntryLength);
+        _metrics = RingMetrics.Register(segment);
     }
 
     /// <summary>The segment's name.</summary>
@@ -259,6 +261,7 @@ public sealed unsafe partial class ManyToManyRing : IMessageWriter, IMessageRead
 
         _isWriter = false;
         _isReader = false;
+        _metrics.Dispose();
         if (idle)
         {
             _segment.Dispose();

@@ -62,6 +62,7 @@ public sealed unsafe partial class ManyToManySlotRing<T> : ISlotWriter<T>, ISlot
     private readonly FutexSite _dataSite;
     private readonly FutexSite _spaceSite;
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     // Writer state: the entry this object holds (-1: not attached), the pending claim.
     private int _writerIndex = -1;
@@ -104,6 +105,7 @@ public sealed unsafe partial class ManyToManySlotRing<T> : ISlotWriter<T>, ISlot
         _stuckTicks = WaitLoop.ToTicks(options.StuckWriterTimeout);
         _dataSite = SlotRingSites.Data(_memory);
         _spaceSite = SlotRingSites.Space(_memory);
+        _metrics = RingMetrics.Register(segment);
     }
 
     /// <summary>The segment's name.</summary>
@@ -199,6 +201,7 @@ public sealed unsafe partial class ManyToManySlotRing<T> : ISlotWriter<T>, ISlot
         // The fast paths test only these: reset, the next call goes through attaching, which throws.
         _writerIndex = -1;
         _readerIndex = -1;
+        _metrics.Dispose();
         if (idle)
         {
             _segment.Dispose();

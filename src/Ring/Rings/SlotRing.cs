@@ -51,6 +51,7 @@ public sealed unsafe partial class SlotRing<T> : ISlotWriter<T>, ISlotReader<T>
     private readonly FutexSite _dataSite;
     private readonly FutexSite _spaceSite;
     private readonly DisposeGate _gate = new();
+    private readonly IDisposable _metrics;
 
     // Writer state (this process's copy; the segment holds the published values).
     private long _tail;
@@ -78,6 +79,7 @@ public sealed unsafe partial class SlotRing<T> : ISlotWriter<T>, ISlotReader<T>
         _waitPolicy = new WaitPolicy(options ?? new RingOptions());
         _dataSite = SlotRingSites.Data(_memory);
         _spaceSite = SlotRingSites.Space(_memory);
+        _metrics = RingMetrics.Register(segment);
     }
 
     /// <summary>The segment's name.</summary>
@@ -166,6 +168,7 @@ public sealed unsafe partial class SlotRing<T> : ISlotWriter<T>, ISlotReader<T>
         // The fast paths test only these flags: cleared, the next call goes through attaching, which throws.
         _isWriter = false;
         _isReader = false;
+        _metrics.Dispose();
         if (idle)
         {
             _segment.Dispose();

@@ -16,6 +16,9 @@ internal enum TransportKind
     Flock,
     LockFloor,
     RingMpsc,
+    RingBroadcast,
+    RingMpmc,
+    RingSlots,
 }
 
 /// <summary>What is measured.</summary>
@@ -32,7 +35,7 @@ internal enum ScenarioKind
 /// <summary>The command-line names of transports and scenarios, in table order.</summary>
 internal static class Names
 {
-    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc"];
+    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc", "ring-broadcast", "ring-mpmc", "ring-slots"];
 
     internal static readonly string[] Scenarios = ["pingpong", "throughput", "throughput-batch", "idle-wakeup", "lock-uncontended", "lock-contended"];
 

@@ -103,7 +103,8 @@ internal static class Runner
                     continue;
                 }
 
-                foreach (int size in Names.IsLock(scenario) ? [0] : settings.Sizes)
+                // A slot ring carries one fixed type: ring-slots runs its 32-byte struct once, whatever the sizes.
+                foreach (int size in Names.IsLock(scenario) ? [0] : transport == TransportKind.RingSlots ? [32] : settings.Sizes)
                 {
                     cells.Add(new CellSpec(transport, scenario, size, settings.PlanFor(scenario, size)));
                 }
@@ -152,7 +153,7 @@ internal static class Runner
                 TransportKind.Uds => StreamTransport.RunUdsParent(spec, resource),
                 TransportKind.ShmFloor => ShmFloorTransport.RunParent(spec, resource),
                 TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor => LockTransport.RunParent(spec, resource),
-                TransportKind.RingMpsc => TopologyTransport.RunParent(spec, resource),
+                TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc or TransportKind.RingSlots => TopologyTransport.RunParent(spec, resource),
                 _ => RingTransport.RunParent(spec, resource),
             };
         }

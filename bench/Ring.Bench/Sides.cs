@@ -116,7 +116,7 @@ internal static class ChildSide
                 case TransportKind.RingMutex or TransportKind.Flock:
                     LockTransport.RunChild(args);
                     break;
-                case TransportKind.RingMpsc:
+                case TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc or TransportKind.RingSlots:
                     TopologyTransport.RunChild(args);
                     break;
                 default:

@@ -10,7 +10,7 @@ namespace Ring.Cli;
 internal abstract class MessageSink : IDisposable
 {
     /// <summary>The kinds <c>send --create --kind</c> makes, by their command-line names.</summary>
-    internal static readonly string[] CreatableKinds = ["one-to-one", "many-to-one"];
+    internal static readonly string[] CreatableKinds = ["one-to-one", "many-to-one", "broadcast-gated", "broadcast-lossy", "many-to-many"];
 
     /// <summary>Opens an existing ring for writing, refusing a segment that carries no messages. Nothing is attached until the first write.</summary>
     internal static MessageSink Open(string name, RingOptions options)
@@ -20,6 +20,9 @@ internal abstract class MessageSink : IDisposable
         {
             RingKind.OneToOne => new OneToOneSink(OneToOneRing.Open(name, options)),
             RingKind.ManyToOne => new ManyToOneSink(ManyToOneRing.Open(name, options)),
+            RingKind.Broadcast => new BroadcastSink(BroadcastRing.Open(name, options)),
+            RingKind.ManyToMany => new ManyToManySink(ManyToManyRing.Open(name, options)),
+            RingKind.SlotOneToOne or RingKind.SlotManyToMany => throw MessageSource.SlotRingRefused(name, info, "send to"),
             _ => throw new CommandFailedException($"segment '{name}' is a {Format.Kind(info)}, which this tool cannot send to."),
         };
     }
@@ -28,6 +31,9 @@ internal abstract class MessageSink : IDisposable
     internal static MessageSink Create(string name, string kind, RingOptions options) => kind switch
     {
         "many-to-one" => new ManyToOneSink(ManyToOneRing.CreateOrOpen(name, options)),
+        "broadcast-gated" => new BroadcastSink(BroadcastRing.CreateOrOpen(name, BroadcastMode.Gated, options)),
+        "broadcast-lossy" => new BroadcastSink(BroadcastRing.CreateOrOpen(name, BroadcastMode.Lossy, options)),
+        "many-to-many" => new ManyToManySink(ManyToManyRing.CreateOrOpen(name, options)),
         _ => new OneToOneSink(OneToOneRing.CreateOrOpen(name, options)),
     };
 
@@ -49,6 +55,26 @@ internal abstract class MessageSink : IDisposable
     }
 
     private sealed class ManyToOneSink(ManyToOneRing ring) : MessageSink
+    {
+        internal override bool TryWrite(ReadOnlySpan<byte> message, int type, TimeSpan timeout, CancellationToken cancellationToken) =>
+            ring.TryWrite(message, type, timeout, cancellationToken);
+
+        internal override void Complete() => ring.Complete();
+
+        public override void Dispose() => ring.Dispose();
+    }
+
+    private sealed class BroadcastSink(BroadcastRing ring) : MessageSink
+    {
+        internal override bool TryWrite(ReadOnlySpan<byte> message, int type, TimeSpan timeout, CancellationToken cancellationToken) =>
+            ring.TryWrite(message, type, timeout, cancellationToken);
+
+        internal override void Complete() => ring.Complete();
+
+        public override void Dispose() => ring.Dispose();
+    }
+
+    private sealed class ManyToManySink(ManyToManyRing ring) : MessageSink
     {
         internal override bool TryWrite(ReadOnlySpan<byte> message, int type, TimeSpan timeout, CancellationToken cancellationToken) =>
             ring.TryWrite(message, type, timeout, cancellationToken);

@@ -13,7 +13,7 @@ internal static class TailCommand
         var name = Cli.NameArgument("The ring's name (or a full path).");
         var consume = new Option<bool>("--consume")
         {
-            Description = "Read even where reading consumes: a one-to-one ring has one reader, so what tail prints, the ring's reader never gets. Required for such rings.",
+            Description = "Read even where reading consumes: a one-to-one or many-to-one ring has one reader and a many-to-many ring's readers compete, so what tail prints, the ring's readers never get. Required for such rings.",
         };
         var count = new Option<long>("--count", "-n") { Description = "Stop after this many messages (0: no limit)." };
         var timeout = new Option<string>("--timeout")
@@ -22,7 +22,7 @@ internal static class TailCommand
             DefaultValueFactory = _ => "infinite",
         };
         var hex = new Option<bool>("--hex") { Description = "Print every payload as hex (default: text when it is printable UTF-8, else hex)." };
-        var command = new Command("tail", "Print messages as they arrive: time, type, length and payload (text, or hex). Without consuming them where the ring kind allows; a one-to-one or many-to-one ring's messages can only be read by taking them from its single reader, so tail refuses such a ring unless --consume is given. Ends when the writer completes (exit 0), when it dies (exit 1), after --count messages or --timeout of silence (exit 0), or on Ctrl+C (exit 130).")
+        var command = new Command("tail", "Print messages as they arrive: time, type, length and payload (text, or hex). Without consuming them where the ring kind allows; a one-to-one, many-to-one or many-to-many ring's messages can only be read by taking them from its reader(s), so tail refuses such a ring unless --consume is given. Slot rings (typed values) are refused. Ends when the writer completes (exit 0), when it dies (exit 1), after --count messages or --timeout of silence (exit 0), or on Ctrl+C (exit 130).")
         {
             name, directory, consume, count, timeout, hex,
         };
@@ -51,11 +51,11 @@ internal static class TailCommand
             if (!consume)
             {
                 throw new CommandFailedException(
-                    $"ring '{name}' has a single reader, which consumes what it reads, so tailing it would take the messages from the real reader. Give --consume to read and consume them anyway, or use 'ring recv'.",
+                    $"ring '{name}' {source.ConsumeReason}, so tailing it would take the messages from the real readers. Give --consume to read and consume them anyway, or use 'ring recv'.",
                     ExitCodes.Usage);
             }
 
-            Console.Error.WriteLine($"notice: tailing ring '{name}' CONSUMES its messages: this process is now its reader, and the messages it prints are gone from the ring.");
+            Console.Error.WriteLine($"notice: tailing ring '{name}' CONSUMES its messages: this process is now {source.ReaderRole}, and the messages it prints are gone from the ring.");
         }
 
         ReadEnd end = ReadLoop.Run(source, count, timeout, (message, payload) =>

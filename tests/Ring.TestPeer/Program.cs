@@ -26,11 +26,34 @@ public static class Program
             return SecurityModes.Run(name, args.AsSpan(2));
         }
 
+        if (SlotModes.Handles(mode))
+        {
+            return SlotModes.Run(mode, name, args.AsSpan(2));
+        }
+
+        if (BroadcastModes.Handles(mode))
+        {
+            return BroadcastModes.Run(mode, name, args.AsSpan(2));
+        }
+
         if (ManyToOneModes.Handles(mode))
         {
             try
             {
                 return ManyToOneModes.Run(mode, name, args.AsSpan(2));
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"peer {mode} failed: {e}");
+                return 4;
+            }
+        }
+
+        if (ManyToManyModes.Handles(mode))
+        {
+            try
+            {
+                return ManyToManyModes.Run(mode, name, args.AsSpan(2));
             }
             catch (Exception e)
             {

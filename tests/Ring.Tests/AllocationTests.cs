@@ -146,6 +146,13 @@ public class AllocationTests
         using var other = SharedMutex.Open(mutexSegment.Name, mutexSegment.Options(strategy: strategy));
         using var manySegment = new TestSegment();
         using var many = ManyToOneRing.Create(manySegment.Name, manySegment.Options(strategy: strategy));
+        using var mpmcSegment = new TestSegment();
+        using var mpmc = ManyToManyRing.Create(mpmcSegment.Name, mpmcSegment.Options(strategy: strategy));
+        using var broadcastSegment = new TestSegment();
+        using var broadcast = BroadcastRing.Create(broadcastSegment.Name, BroadcastMode.Gated, broadcastSegment.Options(strategy: strategy));
+        using var subscriber = BroadcastReader.Open(broadcastSegment.Name, BroadcastStart.Oldest, broadcastSegment.Options(strategy: strategy));
+        using var slotSegment = new TestSegment();
+        using var slots = SlotRing<long>.Create(slotSegment.Name, 16, slotSegment.Options(strategy: strategy));
         Assert.True(mutex.TryAcquire());
         byte[] message = new byte[30];
         byte[] buffer = new byte[32];
@@ -156,6 +163,9 @@ public class AllocationTests
             {
                 reader.Read(buffer, out _, wait);
                 many.Read(buffer, out _, wait);
+                mpmc.Read(buffer, out _, wait);
+                subscriber.Read(buffer, out _, wait);
+                slots.Read(out _, wait);
             }
 
             while (writer.TryWrite(message))

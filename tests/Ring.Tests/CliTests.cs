@@ -182,6 +182,65 @@ public class CliTests
     }
 
     [Fact]
+    public void ManyToManyRingsAreSentToReceivedAndTailedOnlyWhenConsuming()
+    {
+        using var dir = new TestDirectory();
+        RingTool.Expect(0, "send", "m2m", "first", "second", "--create", "--kind", "many-to-many", "--capacity", "64K", "--dir", dir.Path);
+
+        Assert.Contains("ManyToMany", Line(RingTool.Expect(0, "list", "--dir", dir.Path).StandardOutput, "m2m"));
+        Assert.Matches(@"ring\.messages\.written\s+2\s+message", RingTool.Expect(0, "stat", "m2m", "--dir", dir.Path).StandardOutput);
+
+        // A competing reader: recv takes what it reads.
+        Assert.Equal("first\n", RingTool.Expect(0, "recv", "m2m", "--count", "1", "--dir", dir.Path).StandardOutput);
+
+        RingTool.Result refused = RingTool.Expect(2, "tail", "m2m", "--dir", dir.Path);
+        Assert.Contains("ring 'm2m' has competing readers, and each message goes to exactly one of them", refused.StandardError);
+        Assert.Contains("--consume", refused.StandardError);
+
+        RingTool.Expect(0, "send", "m2m", "third", "--complete", "--dir", dir.Path);
+        RingTool.Result tailed = RingTool.Expect(0, "tail", "m2m", "--consume", "--dir", dir.Path);
+        Assert.Contains("CONSUMES its messages: this process is now one of its competing readers", tailed.StandardError);
+        Assert.Contains("ring 'm2m' completed: end of stream after 2 message(s).", tailed.StandardError);
+        string[] lines = tailed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.EndsWith("type 0  6 B  second", lines[0]);
+        Assert.EndsWith("type 0  5 B  third", lines[1]);
+
+        RingSegmentInfo info = RingSegment.Inspect("m2m", dir.Path);
+        Assert.Equal(3, info.Counters.First(c => c.Name == "ring.messages.read").Value);
+    }
+
+    [Fact]
+    public void SlotRingsAreRefusedByTailRecvAndSendNamingTheKind()
+    {
+        using var dir = new TestDirectory();
+        using (var ring = SlotRing<long>.Create("slots", 8, dir.Options()))
+        {
+            ring.TryWrite(42);
+        }
+
+        using (ManyToManySlotRing<long>.Create("shared", 8, dir.Options()))
+        {
+        }
+
+        foreach (string[] args in new[] { new[] { "tail", "slots", "--consume" }, ["tail", "slots"], ["recv", "slots"] })
+        {
+            string error = RingTool.Expect(2, [.. args, "--dir", dir.Path]).StandardError;
+            Assert.Contains("segment 'slots' is a SlotOneToOne ring: it carries typed values of a fixed size", error);
+            Assert.Contains("cannot read it", error);
+        }
+
+        Assert.Contains("segment 'shared' is a SlotManyToMany ring: it carries typed values",
+            RingTool.Expect(2, "recv", "shared", "--dir", dir.Path).StandardError);
+        Assert.Contains("cannot send to it", RingTool.Expect(2, "send", "slots", "x", "--dir", dir.Path).StandardError);
+
+        // Refused before anything attached: the value is still there.
+        RingSegmentInfo info = RingSegment.Inspect("slots", dir.Path);
+        Assert.Equal(1, info.Counters.First(c => c.Name == "ring.messages.pending").Value);
+        Assert.Equal(["creator"], info.Parties.Select(p => p.Role));
+    }
+
+    [Fact]
     public void RecvEndsAtCompletionAtTimeoutAndRefusesWhatCarriesNoMessages()
     {
         using var dir = new TestDirectory();

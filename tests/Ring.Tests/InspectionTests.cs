@@ -63,6 +63,42 @@ public class InspectionTests
     }
 
     [Fact]
+    public void ManyToManyRingShowsItsWritersReadersAndCounters()
+    {
+        using var seg = new TestSegment();
+        using var writer = ManyToManyRing.Create(seg.Name, seg.Options(capacity: 4096, maxMessageLength: 100));
+        using var reader = ManyToManyRing.Open(seg.Name, seg.Options(capacity: 4096, maxMessageLength: 100));
+        writer.TryWrite("hello"u8);
+        writer.TryWrite(new byte[60]); // 16 + 60 bytes: two slots
+        Assert.True(reader.TryRead(new byte[100], out _));
+
+        RingSegmentInfo info = RingSegment.Inspect(seg.Name);
+        Assert.Equal(RingKind.ManyToMany, info.Kind);
+        Assert.True(info.CanInspectKind);
+        Assert.Equal(2 * ManyToManyRingDescriptor.SlotLength, info.BytesPending);
+        Assert.Equal(["creator", "writer", "reader"], info.Parties.Select(p => p.Role));
+        Assert.All(info.Parties, p => Assert.True(p.IsAlive));
+        Assert.Equal(2 * ManyToManyRingDescriptor.SlotLength, info.Parties.Single(p => p.Role == "reader").Lag);
+        Assert.Equal(2, Counter(info, "ring.messages.written").Value);
+        Assert.Equal(1, Counter(info, "ring.messages.read").Value);
+        Assert.Equal(0, Counter(info, "ring.messages.lost").Value);
+        Assert.Equal(0, Counter(info, "ring.torn_claims").Value);
+        Assert.Equal(0, Counter(info, "ring.revoked_claims").Value);
+        Assert.Equal(0, Counter(info, "ring.full_stalls").Value);
+        Assert.Equal(4096, Counter(info, "ring.capacity").Value);
+        Assert.Equal(["reader", "writer"], info.Counters.Where(c => c.Name == "ring.wakeups").Select(c => c.Party));
+        Assert.Equal(0, Counter(info, "ring.completed").Value);
+
+        // A reader that leaves hands its count to the retired total: the sum stays.
+        reader.Dispose();
+        info = RingSegment.Inspect(seg.Name);
+        Assert.Equal(1, Counter(info, "ring.messages.read").Value);
+        Assert.Equal(["creator", "writer"], info.Parties.Select(p => p.Role));
+        writer.Complete();
+        Assert.Equal(1, Counter(RingSegment.Inspect(seg.Name), "ring.completed").Value);
+    }
+
+    [Fact]
     public void InspectingTakesNoRole()
     {
         using var seg = new TestSegment();

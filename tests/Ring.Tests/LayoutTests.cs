@@ -109,7 +109,7 @@ public class LayoutTests
         Assert.Equal(16, SharedBarrierDescriptor.EntryLength);
         Assert.Equal(200, SharedBarrierDescriptor.MaxParticipants);
         Assert.True(SharedBarrierDescriptor.TableOffset + (SharedBarrierDescriptor.MaxParticipants * SharedBarrierDescriptor.EntryLength) <= SyncDescriptor.SegmentLength);
-        Assert.Equal(new[] { 1, 2, 16, 17, 18, 19 }, Enum.GetValues<RingKind>().Select(k => (int)k).ToArray());
+        Assert.Equal(new[] { 1, 2, 3, 4, 5, 6, 16, 17, 18, 19 }, Enum.GetValues<RingKind>().Select(k => (int)k).ToArray());
     }
 
     [Fact]

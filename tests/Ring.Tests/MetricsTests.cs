@@ -80,6 +80,73 @@ public sealed class MetricsTests : IDisposable
     }
 
     [Fact]
+    public void ManyToManyRingsAreObserved()
+    {
+        using var seg = new TestSegment();
+        using (var ring = ManyToManyRing.Create(seg.Name, seg.Options(capacity: 4096, maxMessageLength: 100)))
+        {
+            ring.TryWrite("abc"u8);
+            ring.TryWrite("abc"u8);
+            Assert.True(ring.TryRead(new byte[100], out _));
+            var seen = Observe(seg.Name);
+            Assert.Equal(2, Single(seen, "ring.messages.written").Value);
+            Assert.Equal(1, Single(seen, "ring.messages.read").Value);
+            Assert.Equal(64, Single(seen, "ring.bytes.pending").Value);
+            Assert.Equal(0, Single(seen, "ring.messages.lost").Value);
+            Assert.All(seen, m => Assert.Equal("ManyToMany", m.Tags["ring.kind"]));
+            Assert.Equal(["reader", "writer"], seen.Where(m => m.Instrument == "ring.sleeps").Select(m => (string?)m.Tags["ring.party"]).Order());
+        }
+
+        Assert.Empty(Observe(seg.Name));
+    }
+
+    [Fact]
+    public void BroadcastWriterAndReaderAreObserved()
+    {
+        using var seg = new TestSegment();
+        using (var writer = BroadcastRing.Create(seg.Name, BroadcastMode.Gated, seg.Options()))
+        {
+            writer.TryWrite("abc"u8);
+            var seen = Observe(seg.Name);
+            Assert.Equal(1, Single(seen, "ring.messages.written").Value);
+            Assert.Equal("Broadcast", Single(seen, "ring.messages.written").Tags["ring.kind"]);
+            Assert.Equal(0, Single(seen, "ring.readers").Value);
+        }
+
+        Assert.Empty(Observe(seg.Name));
+
+        // A reader alone registers too.
+        using (var reader = BroadcastReader.Open(seg.Name, BroadcastStart.Oldest, seg.Options()))
+        {
+            Assert.Equal(1, Single(Observe(seg.Name), "ring.readers").Value);
+        }
+
+        Assert.Empty(Observe(seg.Name));
+    }
+
+    [Fact]
+    public void SlotRingsAreObserved()
+    {
+        using var dir = new TestDirectory();
+        string one = dir.File("slots1");
+        string many = dir.File("slots2");
+        using (var ring = SlotRing<long>.Create(one, 8, dir.Options()))
+        using (var shared = ManyToManySlotRing<long>.Create(many, 8, dir.Options()))
+        {
+            ring.TryWrite(1);
+            ring.TryWrite(2);
+            shared.TryWrite(3);
+            Assert.Equal(2, Single(Observe(one), "ring.messages.written").Value);
+            Assert.Equal("SlotOneToOne", Single(Observe(one), "ring.slots").Tags["ring.kind"]);
+            Assert.Equal(1, Single(Observe(many), "ring.messages.written").Value);
+            Assert.Equal("SlotManyToMany", Single(Observe(many), "ring.slots").Tags["ring.kind"]);
+        }
+
+        Assert.Empty(Observe(one));
+        Assert.Empty(Observe(many));
+    }
+
+    [Fact]
     public void TwoObjectsOnOneSegmentAreReportedOnce()
     {
         using var seg = new TestSegment();

@@ -21,6 +21,10 @@ internal abstract class SegmentInspector
     [
         new OneToOneInspector(),
         new ManyToOneInspector(),
+        new BroadcastInspector(),
+        new ManyToManyInspector(),
+        new SlotInspector(RingKind.SlotOneToOne),
+        new SlotInspector(RingKind.SlotManyToMany),
         new MutexInspector(),
         new SemaphoreInspector(),
         new EventInspector(),

@@ -163,7 +163,10 @@ internal sealed unsafe partial class Segment
     }
 
     /// <summary>True for the kinds that carry messages (a data region with a capacity and a maximum message length).</summary>
-    private static bool IsRing(RingKind kind) => kind is RingKind.OneToOne or RingKind.ManyToOne;
+    private static bool IsRing(RingKind kind) => kind is RingKind.OneToOne or RingKind.ManyToOne or RingKind.Broadcast or RingKind.ManyToMany;
+
+    /// <summary>True for the fixed-size slot rings, whose sizes follow the slot rules (<see cref="SlotRingDescriptor"/>).</summary>
+    private static bool IsSlotRing(RingKind kind) => kind is RingKind.SlotOneToOne or RingKind.SlotManyToMany;
 
     /// <summary>The kinds whose frames carry checksums when the header says so (<see cref="FrameChecksum"/>).</summary>
     private static bool SupportsFrameChecksums(RingKind kind) => kind == RingKind.OneToOne;
@@ -173,6 +176,9 @@ internal sealed unsafe partial class Segment
     {
         RingKind.OneToOne => OneToOneRingDescriptor.DataOffset,
         RingKind.ManyToOne => ManyToOneRingDescriptor.DataOffset,
+        RingKind.Broadcast => BroadcastRingDescriptor.DataOffset,
+        RingKind.ManyToMany => ManyToManyRingDescriptor.DataOffset,
+        RingKind.SlotOneToOne or RingKind.SlotManyToMany => SlotRingDescriptor.DataOffsetOf(kind),
         RingKind.Mutex or RingKind.Semaphore or RingKind.Event or RingKind.Barrier => SyncDescriptor.SegmentLength,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Ring kind {(int)kind} is not known to this library."),
     };
@@ -222,7 +228,11 @@ internal sealed unsafe partial class Segment
 
         long capacity = m.ReadInt64Plain(SegmentHeaderDescriptor.CapacityOffset);
         int maxMessageLength = m.ReadInt32Plain(SegmentHeaderDescriptor.MaxMessageLengthOffset);
-        if (!IsRing(kind))
+        if (IsSlotRing(kind))
+        {
+            ValidateSlotGeometry(who, kind, capacity, maxMessageLength);
+        }
+        else if (!IsRing(kind))
         {
             if (capacity != 0 || maxMessageLength != 0)
             {
@@ -237,7 +247,10 @@ internal sealed unsafe partial class Segment
                     $"{who} has capacity {capacity}: it must be a power of two between {SegmentHeaderDescriptor.MinCapacity} and {SegmentHeaderDescriptor.MaxCapacity} bytes.");
             }
 
-            int limit = FrameDescriptor.MaxMessageLengthFor(capacity, (flags & SegmentHeaderDescriptor.FrameChecksumsFlag) != 0);
+            // Broadcast frames have a 16-byte header (BroadcastFrameDescriptor), so their limit is 8 bytes lower.
+            int limit = kind == RingKind.Broadcast
+                ? BroadcastFrameDescriptor.MaxMessageLengthFor(capacity)
+                : FrameDescriptor.MaxMessageLengthFor(capacity, (flags & SegmentHeaderDescriptor.FrameChecksumsFlag) != 0);
             if (maxMessageLength < 1 || maxMessageLength > limit)
             {
                 throw new RingFormatException($"{who} has maximum message length {maxMessageLength}: for capacity {capacity} it must be between 1 and {limit}.");
@@ -253,6 +266,55 @@ internal sealed unsafe partial class Segment
         if (fileLength != total)
         {
             throw new RingFormatException($"{who} is {fileLength} bytes, but its header says {total}: the file was truncated or extended.");
+        }
+    }
+
+    /// <summary>
+    /// The slot ring rules, read from the geometry line (inside the header region, so within the file): a known value
+    /// size, a power-of-two slot count, the stride the size gives, the table sizes of the kind, and an identity header
+    /// whose capacity and maximum message length agree with them.
+    /// </summary>
+    private void ValidateSlotGeometry(string who, RingKind kind, long capacity, int maxMessageLength)
+    {
+        SharedMemory m = Memory;
+        int slotCount = m.ReadInt32Plain(SlotRingDescriptor.SlotCountOffset);
+        int slotSize = m.ReadInt32Plain(SlotRingDescriptor.SlotSizeOffset);
+        int stride = m.ReadInt32Plain(SlotRingDescriptor.SlotStrideOffset);
+        int writers = m.ReadInt32Plain(SlotRingDescriptor.WriterEntriesOffset);
+        int readers = m.ReadInt32Plain(SlotRingDescriptor.ReaderEntriesOffset);
+        int nameLength = m.ReadInt32Plain(SlotRingDescriptor.TypeNameLengthOffset);
+        if (slotSize < 1 || slotSize > SlotRingDescriptor.MaxSlotSize)
+        {
+            throw new RingFormatException($"{who} has slot size {slotSize}: it must be between 1 and {SlotRingDescriptor.MaxSlotSize} bytes.");
+        }
+
+        int maxSlots = SlotRingDescriptor.MaxSlotCountFor(slotSize);
+        if (slotCount < SlotRingDescriptor.MinSlotCount || slotCount > maxSlots || (slotCount & (slotCount - 1)) != 0)
+        {
+            throw new RingFormatException($"{who} has slot count {slotCount}: it must be a power of two between {SlotRingDescriptor.MinSlotCount} and {maxSlots}.");
+        }
+
+        int expectedStride = SlotRingDescriptor.StrideFor(slotSize);
+        if (stride != expectedStride)
+        {
+            throw new RingFormatException($"{who} has slot stride {stride}; slots of {slotSize}-byte values have stride {expectedStride}.");
+        }
+
+        int parties = SlotRingDescriptor.PartiesOf(kind);
+        if (writers != parties || readers != parties)
+        {
+            throw new RingFormatException($"{who} has {writers} writer and {readers} reader table entries; kind {kind} has {parties} of each.");
+        }
+
+        if (capacity != (long)slotCount * stride || maxMessageLength != slotSize)
+        {
+            throw new RingFormatException(
+                $"{who} has capacity {capacity} and maximum message length {maxMessageLength}, but {slotCount} slots of stride {stride} make {(long)slotCount * stride} bytes of {slotSize}-byte values.");
+        }
+
+        if (nameLength < 0 || nameLength > SlotRingDescriptor.TypeNameCapacity)
+        {
+            throw new RingFormatException($"{who} has type name length {nameLength}: it must be between 0 and {SlotRingDescriptor.TypeNameCapacity} bytes.");
         }
     }
 }

@@ -75,17 +75,18 @@ internal sealed unsafe partial class Segment : IDisposable
     /// <param name="kind">What the segment holds; a ring takes its sizes from the options, a primitive has none.</param>
     /// <param name="options">Directory, mode, sizes.</param>
     /// <param name="initialize">Writes the kind's initial state, before the header is published.</param>
-    internal static Segment Create(string name, RingKind kind, RingOptions options, Action<SharedMemory>? initialize = null)
+    /// <param name="sizes">The capacity and maximum message length, for kinds that do not take them from the options (slot rings).</param>
+    internal static Segment Create(string name, RingKind kind, RingOptions options, Action<SharedMemory>? initialize = null, (long Capacity, int MaxMessageLength)? sizes = null)
     {
         int headerLength = HeaderLengthOf(kind);
         string path = SegmentName.ToPath(name, options.Directory);
-        long capacity = IsRing(kind) ? options.Capacity : 0;
-        int maxMessageLength = IsRing(kind) ? options.EffectiveMaxMessageLength(capacity) : 0;
+        long capacity = sizes?.Capacity ?? (IsRing(kind) ? options.Capacity : 0);
         if (options.FrameChecksums && IsRing(kind) && !SupportsFrameChecksums(kind))
         {
             throw new ArgumentException($"RingOptions.FrameChecksums is not supported by {kind} rings: only OneToOne frames carry checksums so far.", nameof(options));
         }
 
+        int maxMessageLength = sizes?.MaxMessageLength ?? (IsRing(kind) ? options.EffectiveMaxMessageLength(capacity) : 0);
         int flags = SupportsFrameChecksums(kind) && options.FrameChecksums ? SegmentHeaderDescriptor.FrameChecksumsFlag : 0;
         long total = headerLength + capacity;
 
@@ -188,8 +189,11 @@ internal sealed unsafe partial class Segment : IDisposable
         }
     }
 
-    /// <summary>Creates the segment, or opens it if it exists; an existing one must match the kind and sizes asked for.</summary>
-    internal static Segment CreateOrOpen(string name, RingKind kind, RingOptions options, Action<SharedMemory>? initialize = null)
+    /// <summary>
+    /// Creates the segment, or opens it if it exists; an existing one must match the kind and sizes asked for (with
+    /// <paramref name="sizes"/>, the caller checks the sizes of an opened segment).
+    /// </summary>
+    internal static Segment CreateOrOpen(string name, RingKind kind, RingOptions options, Action<SharedMemory>? initialize = null, (long Capacity, int MaxMessageLength)? sizes = null)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -198,7 +202,7 @@ internal sealed unsafe partial class Segment : IDisposable
             {
                 try
                 {
-                    return Create(name, kind, options, initialize);
+                    return Create(name, kind, options, initialize, sizes);
                 }
                 catch (IOException) when (File.Exists(path) && attempt < 3)
                 {
@@ -209,7 +213,7 @@ internal sealed unsafe partial class Segment : IDisposable
             try
             {
                 Segment segment = Open(name, kind, options);
-                if (IsRing(kind))
+                if (IsRing(kind) && sizes is null)
                 {
                     segment.CheckSizes(options);
                 }

@@ -12,7 +12,9 @@ public sealed class TestSegment : IDisposable
     public TestSegment(string? directory = null)
     {
         Directory = directory ?? RingOptions.DefaultDirectory;
-        Name = $"ringtest-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}"[..48];
+        // At most 48 characters; shorter when the pid has few digits.
+        string name = $"ringtest-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}-{Guid.NewGuid():N}";
+        Name = name.Length > 48 ? name[..48] : name;
     }
 
     public string Name { get; }

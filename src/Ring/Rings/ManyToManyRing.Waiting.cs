@@ -1,0 +1,299 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Ring.Layout;
+
+namespace Ring;
+
+public sealed partial class ManyToManyRing
+{
+    private DedicatedAsyncWaiter? _readWaiter;
+    private DedicatedAsyncWaiter? _writeWaiter;
+
+    /// <summary>
+    /// Writes one message, waiting up to <paramref name="timeout"/> for room with the ring's <see cref="WaitStrategy"/>.
+    /// Returns false if the timeout expired (nothing written). While waiting, the writer frees the slots of readers that
+    /// died holding a message.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled (nothing written).</exception>
+    /// <exception cref="RingPeerDeadException">Every attached reader died while the ring was full.</exception>
+    public bool TryWrite(ReadOnlySpan<byte> message, int type, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        WaitLoop.CheckTimeout(timeout);
+        if (TryWrite(message, type))
+        {
+            return true;
+        }
+
+        long deadline = WaitLoop.Deadline(timeout);
+        EnterBlocking();
+        try
+        {
+            while (true)
+            {
+                WaitOutcome outcome = WaitForSpace(message.Length, deadline, cancellationToken);
+                ThrowIfDisposed();
+                if (TryWrite(message, type))
+                {
+                    return true;
+                }
+
+                if (outcome == WaitOutcome.TimedOut)
+                {
+                    return false;
+                }
+
+                if (outcome == WaitOutcome.PeerGone)
+                {
+                    ThrowReadersDied();
+                }
+            }
+        }
+        finally
+        {
+            ExitBlocking();
+        }
+    }
+
+    /// <summary>Writes one message, waiting without a timeout; see <see cref="TryWrite(ReadOnlySpan{byte}, int, TimeSpan, CancellationToken)"/>.</summary>
+    public void Write(ReadOnlySpan<byte> message, int type = 0, CancellationToken cancellationToken = default) =>
+        TryWrite(message, type, Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// Takes the next message, waiting up to <paramref name="timeout"/>. Returns <see cref="ReadStatus.Message"/> with
+    /// the message, or why there is none: <see cref="ReadStatus.TimedOut"/>, <see cref="ReadStatus.Completed"/> (end
+    /// of stream), or <see cref="ReadStatus.WriterDied"/> (every attached writer died; everything they committed was
+    /// taken). While waiting, the reader recovers claims of dead parties and revokes claims held past
+    /// <see cref="RingOptions.StuckWriterTimeout"/>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled (nothing consumed).</exception>
+    public ReadStatus Read(Span<byte> destination, out RingMessage message, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        WaitLoop.CheckTimeout(timeout);
+        if (TryRead(destination, out message))
+        {
+            return ReadStatus.Message;
+        }
+
+        if (IsCompletedAndDrained())
+        {
+            return ReadStatus.Completed;
+        }
+
+        long deadline = WaitLoop.Deadline(timeout);
+        EnterBlocking();
+        try
+        {
+            while (true)
+            {
+                WaitOutcome outcome = WaitForData(deadline, cancellationToken);
+                ThrowIfDisposed();
+                if (TryRead(destination, out message))
+                {
+                    return ReadStatus.Message;
+                }
+
+                if (IsCompletedAndDrained())
+                {
+                    return ReadStatus.Completed;
+                }
+
+                if (outcome == WaitOutcome.TimedOut)
+                {
+                    return ReadStatus.TimedOut;
+                }
+
+                if (outcome == WaitOutcome.PeerGone && IsDrainedAndOrphaned())
+                {
+                    return ReadStatus.WriterDied;
+                }
+            }
+        }
+        finally
+        {
+            ExitBlocking();
+        }
+    }
+
+    /// <summary>
+    /// Waits until a message can be taken. Returns true when one can (another reader may still take it first), false
+    /// when the ring was completed and everything was taken. The wait runs on a dedicated background thread; one such
+    /// wait at a time per ring object.
+    /// </summary>
+    /// <exception cref="RingPeerDeadException">Every attached writer died; everything they committed was taken.</exception>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_isReader)
+        {
+            AttachReader();
+        }
+
+        if (HasReadableMessage())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        if (IsCompletedAndDrained())
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        _readWaiter ??= new DedicatedAsyncWaiter((_, ct) => WaitToReadBlocking(ct), $"Ring '{Name}' reader");
+        return _readWaiter.WaitAsync(0, cancellationToken);
+    }
+
+    /// <summary>Takes the next message into <paramref name="destination"/>, waiting asynchronously.</summary>
+    /// <exception cref="RingCompletedException">The ring was completed and everything was taken.</exception>
+    /// <exception cref="RingPeerDeadException">Every attached writer died; everything they committed was taken.</exception>
+    public async ValueTask<RingMessage> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (TryRead(destination.Span, out RingMessage message))
+            {
+                return message;
+            }
+
+            if (!await WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new RingCompletedException($"Ring '{Name}' was completed and every message has been read.");
+            }
+        }
+    }
+
+    /// <summary>Waits asynchronously until a message of <paramref name="length"/> bytes may fit (on a dedicated thread, as <see cref="WaitToReadAsync"/>).</summary>
+    /// <exception cref="RingPeerDeadException">Every attached reader died while the ring was full.</exception>
+    public ValueTask WaitToWriteAsync(int length, CancellationToken cancellationToken = default)
+    {
+        if (!_isWriter)
+        {
+            AttachWriter();
+        }
+
+        if ((uint)length > (uint)_maxMessageLength)
+        {
+            ThrowHelper.ThrowMessageTooLong(length, _maxMessageLength, Name);
+        }
+
+        if (HasSpaceFor(length))
+        {
+            return default;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        _writeWaiter ??= new DedicatedAsyncWaiter((n, ct) => WaitToWriteBlocking((int)n, ct), $"Ring '{Name}' writer");
+        return _writeWaiter.WaitAsyncNoResult(length, cancellationToken);
+    }
+
+    /// <summary>Writes one message, waiting asynchronously for room.</summary>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> message, int type = 0, CancellationToken cancellationToken = default)
+    {
+        while (!TryWrite(message.Span, type))
+        {
+            await WaitToWriteAsync(message.Length, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool WaitToReadBlocking(CancellationToken cancellationToken)
+    {
+        EnterBlocking();
+        try
+        {
+            while (true)
+            {
+                if (HasReadableMessage())
+                {
+                    return true;
+                }
+
+                if (IsCompletedAndDrained())
+                {
+                    return false;
+                }
+
+                WaitOutcome outcome = WaitForData(long.MaxValue, cancellationToken);
+                ThrowIfDisposed();
+                if (outcome == WaitOutcome.PeerGone && !HasReadableMessage() && !IsCompletedAndDrained() && IsDrainedAndOrphaned())
+                {
+                    throw new RingPeerDeadException($"Every writer of ring '{Name}' died without completing it; every message they committed has been taken.", 0);
+                }
+            }
+        }
+        finally
+        {
+            ExitBlocking();
+        }
+    }
+
+    private bool WaitToWriteBlocking(int length, CancellationToken cancellationToken)
+    {
+        EnterBlocking();
+        try
+        {
+            while (!HasSpaceFor(length))
+            {
+                WaitOutcome outcome = WaitForSpace(length, long.MaxValue, cancellationToken);
+                ThrowIfDisposed();
+                if (outcome == WaitOutcome.PeerGone && !HasSpaceFor(length))
+                {
+                    ThrowReadersDied();
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            ExitBlocking();
+        }
+    }
+
+    private WaitOutcome WaitForData(long deadline, CancellationToken cancellationToken)
+    {
+        var condition = new DataCondition(this);
+        return WaitLoop.Wait(ref condition, _waitPolicy, _dataSite, deadline, backOff: false, cancellationToken);
+    }
+
+    private WaitOutcome WaitForSpace(int length, long deadline, CancellationToken cancellationToken)
+    {
+        var condition = new SpaceCondition(this, length);
+        return WaitLoop.Wait(ref condition, _waitPolicy, _spaceSite, deadline, backOff: true, cancellationToken);
+    }
+
+    /// <summary>True if nothing is left to take and every attached writer has died.</summary>
+    private bool IsDrainedAndOrphaned() =>
+        (_memory.ReadInt64Acquire(ManyToManyRingDescriptor.EnqueueOffset) & ~ManyToManyRingDescriptor.CompletedMark) == _memory.ReadInt64Acquire(ManyToManyRingDescriptor.DequeueOffset)
+        && AllWritersDead();
+
+    private void ThrowReadersDied() =>
+        throw new RingPeerDeadException($"Every reader of ring '{Name}' died while the ring was full.", 0);
+
+    private readonly struct DataCondition(ManyToManyRing ring) : IWaitCondition
+    {
+        // Completed counts only once drained: claims made before the completion may still be in progress.
+        public bool IsSatisfied() => ring._gate.IsClosed || ring.HasReadableMessage() || ring.IsCompletedAndDrained();
+
+        // Called once per liveness interval: dead parties' claims are recovered here, and a stuck one revoked.
+        public bool IsPeerGone() => ring.TryRecoverAtCursor() || ring.IsDrainedAndOrphaned();
+    }
+
+    private readonly struct SpaceCondition(ManyToManyRing ring, int length) : IWaitCondition
+    {
+        public bool IsSatisfied() => ring._gate.IsClosed || ring.HasSpaceFor(length);
+
+        public bool IsPeerGone()
+        {
+            ring.RecoverDeadParties();
+            return !ring.HasSpaceFor(length) && ring.AllReadersDead();
+        }
+    }
+}

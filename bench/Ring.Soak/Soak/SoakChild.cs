@@ -78,7 +78,13 @@ internal static class SoakChild
             }
         }
 
-        writer.Complete();
+        // Completion ends the stream for every writer of the ring: only a sole writer completes it (the parent ends the
+        // readers of a ring with several writers once everything sent has arrived).
+        if (settings.Writers == 1)
+        {
+            writer.Complete();
+        }
+
         slot.Bytes = bytes;
         slot.WaitTimeouts = timeouts;
         Volatile.Write(ref slot.Messages, sequence);

@@ -11,6 +11,8 @@ internal static class Topologies
     [
         new OneToOneTopology(),
         new ManyToOneTopology(),
+        new BroadcastTopology(),
+        new ManyToManyTopology(),
         new SemaphoreQueueTopology(),
     ];
 

@@ -13,6 +13,8 @@ internal sealed class BroadcastTopology : IRingTopology
 
     public (int Writers, int Readers) DefaultParties => (1, 2);
 
+    // A restarted reader is a new subscriber (from the oldest or the newest frame), not the dead one resumed, which the
+    // fault harness's ledger expects.
     public bool SupportsFaults => false;
 
     public string? CheckParties(int writers, int readers) =>

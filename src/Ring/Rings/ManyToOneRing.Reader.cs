@@ -25,15 +25,8 @@ public sealed unsafe partial class ManyToOneRing
         }
 
         long head = _head;
-        long start = head;
         while (true)
         {
-            // No writer leaves more than a lap unread: a walk past that follows forged frames (found by the fuzzer).
-            if (head - start > _capacity)
-            {
-                ThrowPastTail(start, head);
-            }
-
             long index = head & _mask;
 
             // Acquire: pairs with the writer's release store (or compare-and-swap) of the header word, so a positive
@@ -107,6 +100,9 @@ public sealed unsafe partial class ManyToOneRing
         {
             while (count < limit)
             {
+                // The head is published once, at the end, so writers cannot reuse what this batch passed: no correct
+                // ring makes it longer than a lap, and forged frames all round the ring would make it endless (found
+                // by the fuzzer). (TryRead frees each padding as it passes it, so it comes round to zeroes instead.)
                 if (head - start > _capacity)
                 {
                     ThrowPastTail(start, head);

@@ -32,6 +32,11 @@ public sealed unsafe partial class OneToOneRing
             if (frameLength <= 0)
             {
                 CheckClaimInProgress(head, frameLength);
+                if (head != start)
+                {
+                    PublishHead(head, 0);
+                }
+
                 message = default;
                 return false;
             }
@@ -40,13 +45,14 @@ public sealed unsafe partial class OneToOneRing
             int aligned = CheckFrame(head, index, frameLength, type);
             if (type == FrameDescriptor.PaddingType)
             {
+                // Passed padding is published with what follows it, once: until then the writer cannot reuse it, so
+                // no correct ring makes this walk longer than a lap.
                 head += aligned;
                 if (head - start > _capacity)
                 {
                     ThrowPastTail(start, head);
                 }
 
-                PublishHead(head, 0);
                 continue;
             }
 

@@ -271,7 +271,7 @@ public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowBadFrame(long position, int frameLength, int type) =>
         ThrowHelper.ThrowCorrupted(Name,
-            $"the frame at position {position} has length {frameLength} and type {type}; a frame must be at least {FrameDescriptor.HeaderLength} bytes " +
-            $"({_frameHeaderLength} for a message), " +
+            $"the frame at position {position} has length {frameLength} and type {type}; a frame must be at least {FrameDescriptor.HeaderLength} bytes" +
+            (_frameChecksums ? $" ({_frameHeaderLength} for a message, with frame checksums), " : ", ") +
             $"carry at most {_maxMessageLength} payload bytes, have type >= -1 and end before the data region's end");
 }

@@ -20,8 +20,14 @@ public static class Program
             return BenchHost.RunChild(args.AsSpan(2));
         }
 
+        // `ring soak ...`: the harness parses its own arguments (and starts its children as Ring.Soak itself).
+        if (args.Length >= 1 && args[0] == SoakCommand.Name)
+        {
+            return SoakCommand.Run(args);
+        }
+
         // A plain command named "ring" rather than a RootCommand, which takes its name from the entry assembly (Ring.Cli).
-        var root = new Command("ring", "ring: list, inspect, tail, send to, receive from and remove Ring shared-memory segments, and run the cross-process benchmark. Every command takes --dir (default /dev/shm) and --help.")
+        var root = new Command("ring", "ring: list, inspect, tail, send to, receive from and remove Ring shared-memory segments, run the cross-process benchmark and the reliability harnesses. Every command takes --dir (default /dev/shm) and --help.")
         {
             ListCommand.Create(),
             StatCommand.Create(),
@@ -30,8 +36,7 @@ public static class Program
             RecvCommand.Create(),
             RemoveCommand.Create(),
             BenchCommand.Create(),
-
-            // `ring soak` (the soak harness) is added here, as one more XxxCommand.Create().
+            SoakCommand.Create(),
         };
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());

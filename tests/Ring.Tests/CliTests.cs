@@ -349,6 +349,17 @@ public class CliTests
         Assert.Contains("is not the JSON array --json writes", RingTool.Expect(1, "bench", "--render-from", json, "--svg", svg).StandardError);
     }
 
+    [Fact]
+    public void SoakRunsTheReliabilityHarnessesThroughTheTool()
+    {
+        // The harness's own options and help; its children are Ring.Soak, copied beside the tool.
+        Assert.Contains("ring soak [soak|faults|fuzz] [options]", RingTool.Expect(0, "soak", "--help").StandardOutput);
+        Assert.Contains("soak", RingTool.Expect(0, "--help").StandardOutput);
+        RingTool.Result faults = RingTool.Expect(0, "soak", "faults", "--kills", "3", "--seed", "9");
+        Assert.Contains("3 of 3 kills", faults.StandardOutput);
+        Assert.Contains("--duration soon is invalid", RingTool.Expect(2, "soak", "--duration", "soon").StandardError);
+    }
+
     private static string Line(string output, string start) =>
         output.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith(start, StringComparison.Ordinal)) ?? throw new Xunit.Sdk.XunitException($"no line starts with '{start}' in:\n{output}");
 

@@ -21,6 +21,8 @@ internal sealed class RuntimeMonitor : IDisposable
     private readonly Dictionary<string, double> _latest = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _totals = new(StringComparer.Ordinal);
     private readonly object _lock = new();
+    private readonly Dictionary<string, double> _meter = new(StringComparer.Ordinal);
+    private readonly string _sessionId = Guid.NewGuid().ToString("N");
     private EventPipeSession? _session;
     private volatile bool _stopping;
 
@@ -79,6 +81,16 @@ internal sealed class RuntimeMonitor : IDisposable
         var providers = new[]
         {
             new EventPipeProvider("System.Runtime", EventLevel.Informational, 0, new Dictionary<string, string> { ["EventCounterIntervalSec"] = "1" }),
+
+            // The Ring meter (System.Diagnostics.Metrics) of the child: its rings' counters, as the child itself reports them.
+            new EventPipeProvider("System.Diagnostics.Metrics", EventLevel.Informational, 0x2, new Dictionary<string, string>
+            {
+                ["SessionId"] = _sessionId,
+                ["Metrics"] = "Ring",
+                ["RefreshInterval"] = "1",
+                ["MaxTimeSeries"] = "1000",
+                ["MaxHistograms"] = "10",
+            }),
         };
         for (int attempt = 0; !_stopping; attempt++)
         {
@@ -120,8 +132,72 @@ internal sealed class RuntimeMonitor : IDisposable
         }
     }
 
+    /// <summary>The latest value of each Ring meter instrument and tag set the child published.</summary>
+    internal IReadOnlyDictionary<string, double> MeterValues()
+    {
+        lock (_lock)
+        {
+            return new Dictionary<string, double>(_meter, StringComparer.Ordinal);
+        }
+    }
+
+    private void OnMeterEvent(TraceEvent data)
+    {
+        // CounterRateValuePublished and UpDownCounterRateValuePublished carry the value after the rate (.NET 8 on),
+        // GaugeValuePublished the last value; the fields by position: session, meter, version, instrument, unit, tags, ...
+        string[] names = data.PayloadNames;
+        object? Field(string name, int index) => names.Length > 0 ? data.PayloadByName(name) : index < 8 ? SafePayload(data, index) : null;
+        if (Field("sessionId", 0) is not string session || session != _sessionId || Field("meterName", 1) as string != "Ring")
+        {
+            return;
+        }
+
+        string instrument = Field("instrumentName", 3) as string ?? "?";
+        string tags = Field("tags", 5) as string ?? string.Empty;
+        object? raw = data.EventName == "GaugeValuePublished" ? Field("lastValue", 6) : Field("value", 7);
+        double value = double.NaN;
+        if (raw is string text)
+        {
+            _ = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        }
+        else if (raw is double d)
+        {
+            value = d;
+        }
+
+        if (!double.IsNaN(value))
+        {
+            lock (_lock)
+            {
+                _meter[tags.Length == 0 ? instrument : $"{instrument} {{{tags}}}"] = value;
+            }
+        }
+    }
+
+    private static object? SafePayload(TraceEvent data, int index)
+    {
+        try
+        {
+            return data.PayloadValue(index);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     private void OnEvent(TraceEvent data)
     {
+        if (data.ProviderName == "System.Diagnostics.Metrics")
+        {
+            if (data.EventName is "CounterRateValuePublished" or "UpDownCounterRateValuePublished" or "GaugeValuePublished")
+            {
+                OnMeterEvent(data);
+            }
+
+            return;
+        }
+
         // The payload is one struct named "Payload" (dotnet-counters reads it the same way: the field has no name in the
         // event's metadata as TraceEvent decodes it, so it is taken by position).
         if (data.EventName != "EventCounters" || data.PayloadNames.Length > 1 || data.PayloadValue(0) is not IDictionary<string, object> outer)

@@ -62,6 +62,7 @@ internal static class SoakReport
                 p.LiveHeapAfterWarmup,
                 p.LiveHeapAtEnd,
                 p.HeapGrowthMB,
+                p.RingMeter,
                 p.Samples);
         }).ToList();
 
@@ -154,6 +155,12 @@ internal static class SoakReport
             sb.AppendLine(Units.F($"| {p.Topology} {p.Role} {p.Index} | {p.Pid} | {p.Exit} | {first?.GcHeapMB:0.00} / {last?.GcHeapMB:0.00} | {(p.HeapGrowthMb is double g ? Units.F($"{p.LiveHeapAfterWarmupBytes / 1048576.0:0.000} -> {p.LiveHeapAtEndBytes / 1048576.0:0.000} MB ({g:+0.000;-0.000;0})") : "not measured")} | {last?.WorkingSetMB:0.0} | {last?.Gen0Collections} / {last?.Gen1Collections} / {last?.Gen2Collections} | {Units.Count(last?.AllocatedBytes ?? 0)}B | {last?.ThreadPoolThreads} | {p.Monitor} |"));
         }
 
+        sb.AppendLine().AppendLine("## The Ring meter, as each process last published it (EventPipe, System.Diagnostics.Metrics)").AppendLine();
+        foreach (ProcessReport p in r.Processes)
+        {
+            sb.AppendLine($"- {p.Topology} {p.Role} {p.Index}: " + (p.RingMeter.Count == 0 ? "nothing published" : string.Join(", ", p.RingMeter.Select(kv => Units.F($"{kv.Key} = {kv.Value}")))));
+        }
+
         sb.AppendLine().AppendLine("## Memory over time (GC heap MB, from EventPipe's System.Runtime counters)").AppendLine();
         int points = Math.Min(12, r.Processes.Select(p => p.Samples.Count).DefaultIfEmpty(0).Max());
         if (points > 0)
@@ -225,5 +232,6 @@ internal static class SoakReport
         long LiveHeapAfterWarmupBytes,
         long LiveHeapAtEndBytes,
         double? HeapGrowthMb,
+        IReadOnlyDictionary<string, double> RingMeter,
         IReadOnlyList<RuntimeSample> Samples);
 }

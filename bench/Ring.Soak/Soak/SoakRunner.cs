@@ -46,6 +46,9 @@ internal static class SoakRunner
 
         internal List<RuntimeSample> Samples { get; } = [];
 
+        /// <summary>The last values the child's Ring meter published over EventPipe (instrument and tags to value).</summary>
+        internal IReadOnlyDictionary<string, double> RingMeter { get; set; } = new Dictionary<string, double>();
+
         /// <summary>Live heap after a full GC at the end of the warm-up and at the end of the soak, in bytes (-1: not measured).</summary>
         internal long LiveHeapAfterWarmup { get; set; } = -1;
 
@@ -385,6 +388,11 @@ internal static class SoakRunner
                     if (p.Monitor is not null && !p.Child!.HasExited)
                     {
                         p.Samples.Add(p.Monitor.Sample(seconds));
+                        IReadOnlyDictionary<string, double> meter = p.Monitor.MeterValues();
+                        if (meter.Count > 0)
+                        {
+                            p.RingMeter = meter;
+                        }
                     }
                 }
 

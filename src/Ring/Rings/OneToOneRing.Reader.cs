@@ -236,10 +236,28 @@ public sealed unsafe partial class OneToOneRing
 
         CheckClaimInProgress(head, frameLength);
 
+        // Only a dead writer's claim is skipped, and the caller's verdict may be stale: a new writer may have attached
+        // since and claimed the frame at the head itself. So: the writer named now must be dead; the tail is read;
+        // the same writer must still be named after it. A new writer stores its start time and swaps in its pid before
+        // it claims anything, so then the tail holds only the dead writer's claims (a new writer's start at or after
+        // it, and it repairs the dead writer's claims itself, racing this on the compare-and-swap below).
+        int pid = _memory.ReadInt32Acquire(OneToOneRingDescriptor.WriterPidOffset);
+        long startTime = _memory.ReadInt64Acquire(OneToOneRingDescriptor.WriterStartTimeOffset);
+        if (pid != 0 && ProcessLiveness.IsAlive(pid, startTime))
+        {
+            return false;
+        }
+
+        long tail = _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset);
+        if (_memory.ReadInt32Acquire(OneToOneRingDescriptor.WriterPidOffset) != pid ||
+            _memory.ReadInt64Acquire(OneToOneRingDescriptor.WriterStartTimeOffset) != startTime)
+        {
+            return false;
+        }
+
         // A claim the dead writer never published (it died between the header and the store of the tail that covers
-        // it) is not a frame yet: the next writer starts at the published tail and writes over it. Only a published
-        // claim is skipped (acquire: pairs with the writer's release store of the tail).
-        if (head >= _memory.ReadInt64Acquire(OneToOneRingDescriptor.TailOffset))
+        // it) is not a frame yet: the next writer starts at the published tail and writes over it.
+        if (head >= tail)
         {
             return false;
         }

@@ -180,6 +180,9 @@ public class ReliabilityTests
     [InlineData((int)WriterPhase.Claimed, 10, 11, 1, false)]
     [InlineData((int)WriterPhase.Held, 10, 10, 1, true)]
     [InlineData((int)WriterPhase.Held, 10, 10, 2, false)]
+    [InlineData((int)WriterPhase.Recording, 10, 10, 0, true)]
+    [InlineData((int)WriterPhase.Recording, 10, 11, 0, true)]
+    [InlineData((int)WriterPhase.Recording, 10, 10, 1, false)]
     [InlineData((int)WriterPhase.Writing, 10, 11, 0, true)]
     [InlineData((int)WriterPhase.Writing, 10, 12, 0, false)]
     public void TheKillRulesAcceptExactlyWhatTheWritersPhaseAllows(int phase, long reported, long read, long torn, bool ok)

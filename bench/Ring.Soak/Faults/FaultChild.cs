@@ -21,6 +21,9 @@ internal enum WriterPhase
 
     /// <summary>Inside a blocking copy write: claim and commit may or may not have happened.</summary>
     Writing = 4,
+
+    /// <summary>The message is committed; the ledger may or may not count it yet.</summary>
+    Recording = 5,
 }
 
 /// <summary>
@@ -111,6 +114,8 @@ internal static class FaultChild
                 }
             }
 
+            // Committed: say so before the ledger counts it, so that a stop in between is told apart from a claim.
+            Interlocked.Exchange(ref slot.Phase, (long)WriterPhase.Recording);
             Interlocked.Exchange(ref ledger.Committed, sequence + 1);
             Interlocked.Exchange(ref slot.Phase, (long)WriterPhase.Idle);
             if ((sequence & 63) == 0)

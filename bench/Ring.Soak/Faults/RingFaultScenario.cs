@@ -272,6 +272,7 @@ internal sealed class RingFaultScenario(IRingTopology topology, FaultOptions opt
             WriterPhase.Claiming => extra == 0 && torn is 0 or 1,
             WriterPhase.Claimed => extra + torn == 1 && torn is 0 or 1,
             WriterPhase.Held => extra == 0 && torn == 1,
+            WriterPhase.Recording => extra is 0 or 1 && torn == 0,
             _ => extra is 0 or 1 && torn is 0 or 1 && extra + torn <= 1,
         };
         return ok ? null : $"stopped {phase} with {reported} committed: read {read} and torn claims +{torn} break the rule for that phase";

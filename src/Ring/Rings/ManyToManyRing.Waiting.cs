@@ -5,7 +5,7 @@ using Ring.Layout;
 
 namespace Ring;
 
-public sealed partial class ManyToManyRing
+public sealed partial class ManyToManyRing : IBlockingFrameRing
 {
     private DedicatedAsyncWaiter? _readWaiter;
     private DedicatedAsyncWaiter? _writeWaiter;
@@ -25,34 +25,7 @@ public sealed partial class ManyToManyRing
             return true;
         }
 
-        long deadline = WaitLoop.Deadline(timeout);
-        EnterBlocking();
-        try
-        {
-            while (true)
-            {
-                WaitOutcome outcome = WaitForSpace(message.Length, deadline, cancellationToken);
-                ThrowIfDisposed();
-                if (TryWrite(message, type))
-                {
-                    return true;
-                }
-
-                if (outcome == WaitOutcome.TimedOut)
-                {
-                    return false;
-                }
-
-                if (outcome == WaitOutcome.PeerGone)
-                {
-                    ThrowReadersDied();
-                }
-            }
-        }
-        finally
-        {
-            ExitBlocking();
-        }
+        return BlockingFrameRing.WaitAndWrite(this, message, type, WaitLoop.Deadline(timeout), cancellationToken);
     }
 
     /// <summary>Writes one message, waiting without a timeout; see <see cref="TryWrite(ReadOnlySpan{byte}, int, TimeSpan, CancellationToken)"/>.</summary>
@@ -80,39 +53,7 @@ public sealed partial class ManyToManyRing
             return ReadStatus.Completed;
         }
 
-        long deadline = WaitLoop.Deadline(timeout);
-        EnterBlocking();
-        try
-        {
-            while (true)
-            {
-                WaitOutcome outcome = WaitForData(deadline, cancellationToken);
-                ThrowIfDisposed();
-                if (TryRead(destination, out message))
-                {
-                    return ReadStatus.Message;
-                }
-
-                if (IsCompletedAndDrained())
-                {
-                    return ReadStatus.Completed;
-                }
-
-                if (outcome == WaitOutcome.TimedOut)
-                {
-                    return ReadStatus.TimedOut;
-                }
-
-                if (outcome == WaitOutcome.PeerGone && IsDrainedAndOrphaned())
-                {
-                    return ReadStatus.WriterDied;
-                }
-            }
-        }
-        finally
-        {
-            ExitBlocking();
-        }
+        return BlockingFrameRing.WaitAndRead(this, destination, out message, WaitLoop.Deadline(timeout), cancellationToken);
     }
 
     /// <summary>
@@ -143,7 +84,7 @@ public sealed partial class ManyToManyRing
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        _readWaiter ??= new DedicatedAsyncWaiter((_, ct) => WaitToReadBlocking(ct), $"Ring '{Name}' reader");
+        _readWaiter ??= new DedicatedAsyncWaiter((_, ct) => BlockingFrameRing.WaitToRead(this, ct), $"Ring '{Name}' reader");
         return _readWaiter.WaitAsync(0, cancellationToken);
     }
 
@@ -190,7 +131,7 @@ public sealed partial class ManyToManyRing
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        _writeWaiter ??= new DedicatedAsyncWaiter((n, ct) => WaitToWriteBlocking((int)n, ct), $"Ring '{Name}' writer");
+        _writeWaiter ??= new DedicatedAsyncWaiter((n, ct) => BlockingFrameRing.WaitToWrite(this, (int)n, ct), $"Ring '{Name}' writer");
         return _writeWaiter.WaitAsyncNoResult(length, cancellationToken);
     }
 
@@ -203,59 +144,25 @@ public sealed partial class ManyToManyRing
         }
     }
 
-    private bool WaitToReadBlocking(CancellationToken cancellationToken)
-    {
-        EnterBlocking();
-        try
-        {
-            while (true)
-            {
-                if (HasReadableMessage())
-                {
-                    return true;
-                }
+    bool IBlockingFrameRing.HasReadableMessage() => HasReadableMessage();
 
-                if (IsCompletedAndDrained())
-                {
-                    return false;
-                }
+    bool IBlockingFrameRing.HasSpaceFor(int length) => HasSpaceFor(length);
 
-                WaitOutcome outcome = WaitForData(long.MaxValue, cancellationToken);
-                ThrowIfDisposed();
-                if (outcome == WaitOutcome.PeerGone && !HasReadableMessage() && !IsCompletedAndDrained() && IsDrainedAndOrphaned())
-                {
-                    throw new RingPeerDeadException($"Every writer of ring '{Name}' died without completing it; every message they committed has been taken.", 0);
-                }
-            }
-        }
-        finally
-        {
-            ExitBlocking();
-        }
-    }
+    bool IBlockingFrameRing.IsCompletedAndDrained() => IsCompletedAndDrained();
 
-    private bool WaitToWriteBlocking(int length, CancellationToken cancellationToken)
-    {
-        EnterBlocking();
-        try
-        {
-            while (!HasSpaceFor(length))
-            {
-                WaitOutcome outcome = WaitForSpace(length, long.MaxValue, cancellationToken);
-                ThrowIfDisposed();
-                if (outcome == WaitOutcome.PeerGone && !HasSpaceFor(length))
-                {
-                    ThrowReadersDied();
-                }
-            }
+    bool IBlockingFrameRing.IsDrainedAndOrphaned() => IsDrainedAndOrphaned();
 
-            return true;
-        }
-        finally
-        {
-            ExitBlocking();
-        }
-    }
+    WaitOutcome IBlockingFrameRing.WaitForData(long deadline, CancellationToken cancellationToken) => WaitForData(deadline, cancellationToken);
+
+    WaitOutcome IBlockingFrameRing.WaitForSpace(int length, long deadline, CancellationToken cancellationToken) => WaitForSpace(length, deadline, cancellationToken);
+
+    void IBlockingFrameRing.EnterBlocking() => EnterBlocking();
+
+    void IBlockingFrameRing.ExitBlocking() => ExitBlocking();
+
+    void IBlockingFrameRing.ThrowIfDisposed() => ThrowIfDisposed();
+
+    void IBlockingFrameRing.ThrowReadersDied() => ThrowReadersDied();
 
     private WaitOutcome WaitForData(long deadline, CancellationToken cancellationToken)
     {

@@ -47,8 +47,11 @@ internal static class FaultChild
         using ITopologyWriter writer = topology.OpenWriter(a.Required("name"), a.Int("index", 0), settings);
         byte[] buffer = new byte[maxSize];
         slot.Incarnation = incarnation;
-        slot.State = SlotState.Running;
         slot.Beat();
+
+        // Running is announced after the first commit, not before: rings attach a writer on its first claim, and the
+        // parent may kill a running party at once and then expect its peers to notice. A party that never attached
+        // leaves nothing in the segment to notice.
         for (long sequence = 0; !control.Stop; sequence++)
         {
             int length = SoakMessage.Length(incarnation, sequence, SoakMessage.MinLength, maxSize);
@@ -118,6 +121,11 @@ internal static class FaultChild
             Interlocked.Exchange(ref slot.Phase, (long)WriterPhase.Recording);
             Interlocked.Exchange(ref ledger.Committed, sequence + 1);
             Interlocked.Exchange(ref slot.Phase, (long)WriterPhase.Idle);
+            if (sequence == 0)
+            {
+                slot.State = SlotState.Running;
+            }
+
             if ((sequence & 63) == 0)
             {
                 Volatile.Write(ref slot.Messages, sequence + 1);
@@ -135,6 +143,10 @@ internal static class FaultChild
         int index = a.Int("index", 0, 0, LedgerEntry.MaxReaders - 1);
         using ITopologyReader reader = topology.OpenReader(a.Required("name"), index, settings);
         var sink = new LedgerSink(control, slot, index);
+
+        // Read once before announcing Running: the ring attaches its reader on the first read, and a reader killed
+        // before that would leave no trace for the writers to notice (the parent kills running parties at once).
+        reader.TryRead(sink, 1);
         slot.State = SlotState.Running;
         slot.Beat();
         long beats = 0;

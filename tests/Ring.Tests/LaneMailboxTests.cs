@@ -49,6 +49,28 @@ public class LaneMailboxTests
     }
 
     [Fact]
+    public void TheDoorbellRecordsTheLaneCountAfterTheSyncPart()
+    {
+        Assert.Equal(384, LaneMailboxDescriptor.MagicOffset);
+        Assert.Equal(SyncDescriptor.ExtensionOffset, LaneMailboxDescriptor.MagicOffset);
+        Assert.Equal(388, LaneMailboxDescriptor.VersionOffset);
+        Assert.Equal(392, LaneMailboxDescriptor.LaneCountOffset);
+        Assert.Equal("LANE"u8.ToArray(), BitConverter.GetBytes(LaneMailboxDescriptor.Magic));
+        Assert.Equal("m.lane12", LaneMailboxDescriptor.LaneName("m", 12));
+        Assert.Equal("m.bell", LaneMailboxDescriptor.BellName("m"));
+
+        using var names = new MailboxNames();
+        using var mailbox = LaneMailbox.Create(names.Name, 5, names.Options());
+        byte[] bell = File.ReadAllBytes(Path.Join(names.Directory, LaneMailboxDescriptor.BellName(names.Name)));
+        Assert.Equal(SyncDescriptor.SegmentLength, bell.Length);
+        Assert.Equal(LaneMailboxDescriptor.Magic, BitConverter.ToInt32(bell, 384));
+        Assert.Equal(1, BitConverter.ToInt32(bell, 388));
+        Assert.Equal(5, BitConverter.ToInt32(bell, 392));
+        Assert.Equal(0, BitConverter.ToInt32(bell, SharedEventDescriptor.StateOffset));
+        Assert.Equal(0, BitConverter.ToInt32(bell, SharedEventDescriptor.ModeOffset));
+    }
+
+    [Fact]
     public void ReceiveTakesTheMostUrgentLaneFirstAndEachLaneInOrder()
     {
         using var names = new MailboxNames();
@@ -182,7 +204,12 @@ public class LaneMailboxTests
     public async Task BlockingReceiveSleepsOnTheDoorbellAndASendOnAnyLaneWakesIt()
     {
         using var names = new MailboxNames();
-        using var rx = LaneMailbox.Create(names.Name, 3, names.Options());
+
+        // A sleep ends at a wake-up or at the liveness interval: the longest interval, so that a periodic check does not
+        // hide a lost wake-up (the wake-up counter would not move either).
+        LaneOptions options = names.Options();
+        options.Ring.LivenessCheckInterval = TimeSpan.FromSeconds(10);
+        using var rx = LaneMailbox.Create(names.Name, 3, options);
         using var tx = LaneMailbox.Open(names.Name, names.Options());
         byte[] buffer = new byte[Max];
         for (int round = 0; round < 3; round++)
@@ -265,7 +292,9 @@ public class LaneMailboxTests
     public async Task CompleteWakesASleepingReceiver()
     {
         using var names = new MailboxNames();
-        using var rx = LaneMailbox.Create(names.Name, 2, names.Options());
+        LaneOptions options = names.Options();
+        options.Ring.LivenessCheckInterval = TimeSpan.FromSeconds(10);
+        using var rx = LaneMailbox.Create(names.Name, 2, options);
         using var tx = LaneMailbox.Open(names.Name, names.Options());
         byte[] buffer = new byte[Max];
         Task<ReadStatus> receiving = Task.Factory.StartNew(() => rx.Receive(buffer, out _, Long), TaskCreationOptions.LongRunning);

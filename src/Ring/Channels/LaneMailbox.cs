@@ -91,6 +91,7 @@ public sealed partial class LaneMailbox : IDisposable
     {
         get
         {
+            ThrowIfDisposed();
             foreach (ManyToOneRing lane in _lanes)
             {
                 if (!lane.IsWriterCompleted)

@@ -406,9 +406,9 @@ public class LaneMailboxTests
         }
 
         RingSegment.Remove(LaneMailboxDescriptor.BellName(names.Name), names.Directory);
-        LaneOptions quick = names.Options();
-        quick.Ring.OpenTimeout = TimeSpan.FromMilliseconds(50);
-        Assert.ThrowsAny<Exception>(() => LaneMailbox.Open(names.Name, quick));
+        var missing = Assert.Throws<FileNotFoundException>(() => LaneMailbox.Open(names.Name, names.Options()));
+        Assert.Contains(LaneMailboxDescriptor.BellName(names.Name), missing.Message, StringComparison.Ordinal);
+        Assert.Empty(names.Files());
     }
 
     [Fact]

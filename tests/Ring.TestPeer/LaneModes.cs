@@ -63,9 +63,10 @@ public static class LaneModes
         Console.WriteLine("attached");
         if (waitForSleep)
         {
-            // Bounded: the receiver sleeps within its spin phase plus a few yields.
+            // Bounded: the receiver sleeps within its spin phase plus a few yields. Sleeping now, not "has slept": a
+            // receiver that left its sleep (and was preempted before the next) needs no wake-up.
             var clock = Stopwatch.StartNew();
-            while (mailbox.GetStatistics().ReceiverSleeps == 0)
+            while (!mailbox.GetStatistics().IsReceiverSleeping)
             {
                 if (clock.Elapsed > TimeSpan.FromSeconds(60))
                 {
@@ -75,6 +76,9 @@ public static class LaneModes
 
                 Thread.Sleep(1);
             }
+
+            LaneMailboxStatistics seen = mailbox.GetStatistics();
+            Console.Error.WriteLine($"sender {id}: receiver sleeps {seen.ReceiverSleeps}, wake-ups {seen.ReceiverWakeups} before the first send");
         }
 
         for (long sequence = 0; sequence < count; sequence++)

@@ -219,7 +219,7 @@ public class LaneMailboxTests
             int lane = 2 - round;
             Task<(ReadStatus, LaneMessage)> receiving = Task.Factory.StartNew(
                 () => (rx.Receive(buffer, out LaneMessage m, Long), m), TaskCreationOptions.LongRunning);
-            WaitUntil(() => rx.GetStatistics().ReceiverSleeps > sleeps, "the receiver never slept");
+            WaitUntil(() => rx.GetStatistics() is { IsReceiverSleeping: true } s && s.ReceiverSleeps > sleeps, "the receiver never slept");
             Assert.True(tx.TrySend(lane, "wake"u8, round));
             (ReadStatus status, LaneMessage message) = await receiving.WaitAsync(Long);
             Assert.Equal(ReadStatus.Message, status);
@@ -298,7 +298,7 @@ public class LaneMailboxTests
         using var tx = LaneMailbox.Open(names.Name, names.Options());
         byte[] buffer = new byte[Max];
         Task<ReadStatus> receiving = Task.Factory.StartNew(() => rx.Receive(buffer, out _, Long), TaskCreationOptions.LongRunning);
-        WaitUntil(() => rx.GetStatistics().ReceiverSleeps > 0, "the receiver never slept");
+        WaitUntil(() => rx.GetStatistics().IsReceiverSleeping, "the receiver never slept");
         tx.Complete();
         Assert.Equal(ReadStatus.Completed, await receiving.WaitAsync(Long));
     }
@@ -332,15 +332,34 @@ public class LaneMailboxTests
     [Fact]
     public async Task DisposeEndsAPendingReceive()
     {
-        using var names = new MailboxNames();
-        var rx = LaneMailbox.Create(names.Name, 2, names.Options());
-        byte[] buffer = new byte[Max];
-        ValueTask<LaneMessage> pending = rx.ReceiveAsync(buffer);
-        rx.Dispose();
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await pending.AsTask().WaitAsync(Long));
-        Assert.Throws<ObjectDisposedException>(() => rx.TryReceive(buffer, out _));
-        Assert.Throws<ObjectDisposedException>(() => rx.TrySend(0, buffer));
-        rx.Dispose();
+        // Several times: the waiting thread completes the wait when disposal interrupts it, and must then not complete
+        // it a second time when it is stopped (that crashed the process before the fix in DedicatedAsyncWaiter).
+        for (int i = 0; i < 10; i++)
+        {
+            using var names = new MailboxNames();
+            var rx = LaneMailbox.Create(names.Name, 2, names.Options());
+            byte[] buffer = new byte[Max];
+            ValueTask<LaneMessage> pending = rx.ReceiveAsync(buffer);
+            rx.Dispose();
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await pending.AsTask().WaitAsync(Long));
+            Assert.Throws<ObjectDisposedException>(() => rx.TryReceive(buffer, out _));
+            Assert.Throws<ObjectDisposedException>(() => rx.TrySend(0, buffer));
+            Assert.Throws<ObjectDisposedException>(() => rx.IsCompleted);
+            rx.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task DisposingARingWithAPendingAsyncWaitEndsItWithoutCrashingTheProcess()
+    {
+        for (int i = 0; i < 10; i++)
+        {
+            using var seg = new TestSegment();
+            var ring = ManyToOneRing.Create(seg.Name, seg.Options());
+            ValueTask<bool> pending = ring.WaitToReadAsync();
+            ring.Dispose();
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await pending.AsTask().WaitAsync(Long));
+        }
     }
 
     [Fact]
@@ -449,7 +468,12 @@ public class LaneMailboxTests
     {
         const int PerSender = 5_000;
         using var names = new MailboxNames();
-        using var rx = LaneMailbox.Create(names.Name, 3, names.Options(capacity: 4096));
+
+        // The longest liveness interval: the receiver's sleep then ends only when a sender wakes it (or after 10 s),
+        // so the senders, which start once it sleeps, find it sleeping.
+        LaneOptions options = names.Options(capacity: 4096);
+        options.Ring.LivenessCheckInterval = TimeSpan.FromSeconds(10);
+        using var rx = LaneMailbox.Create(names.Name, 3, options);
         using var s0 = Peer.Start("lane-send", names.Name, "id=0", "lane=0", $"count={PerSender}", $"max={Max}", "wait-sleep");
         using var s1 = Peer.Start("lane-send", names.Name, "id=1", "lane=2", $"count={PerSender}", $"max={Max}", "wait-sleep");
         byte[] buffer = new byte[Max];
@@ -476,7 +500,7 @@ public class LaneMailboxTests
         // The senders started only once the receiver slept on the doorbell: a send woke it.
         LaneMailboxStatistics s = rx.GetStatistics();
         Assert.True(s.ReceiverSleeps >= 1, $"sleeps {s.ReceiverSleeps}");
-        Assert.True(s.ReceiverWakeups >= 1, $"wake-ups {s.ReceiverWakeups}");
+        Assert.True(s.ReceiverWakeups >= 1, $"wake-ups {s.ReceiverWakeups}; {Describe(rx, s0, s1)}");
         Assert.Equal(PerSender, s.Lanes[0].MessagesRead);
         Assert.Equal(PerSender, s.Lanes[2].MessagesRead);
     }

@@ -225,6 +225,7 @@ public sealed partial class LaneMailbox : IDisposable
         return new LaneMailboxStatistics(
             ReceiverSleeps: _bellMemory.ReadInt64Acquire(SyncDescriptor.SleepsOffset),
             ReceiverWakeups: _bellMemory.ReadInt64Acquire(SyncDescriptor.WakeupsOffset),
+            IsReceiverSleeping: _bellMemory.ReadInt32Acquire(SyncDescriptor.SleepersOffset) != 0,
             IsCompleted: IsCompleted,
             Lanes: lanes);
     }

@@ -19,6 +19,7 @@ internal enum TransportKind
     RingBroadcast,
     RingMpmc,
     RingSlots,
+    RingRr,
 }
 
 /// <summary>What is measured.</summary>
@@ -35,7 +36,7 @@ internal enum ScenarioKind
 /// <summary>The command-line names of transports and scenarios, in table order.</summary>
 internal static class Names
 {
-    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc", "ring-broadcast", "ring-mpmc", "ring-slots"];
+    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc", "ring-broadcast", "ring-mpmc", "ring-slots", "ring-rr"];
 
     internal static readonly string[] Scenarios = ["pingpong", "throughput", "throughput-batch", "idle-wakeup", "lock-uncontended", "lock-contended"];
 
@@ -47,14 +48,19 @@ internal static class Names
     internal static bool IsLock(TransportKind transport) => transport is TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor;
 
     /// <summary>The topology transports (several writer or reader processes) run only the throughput scenario.</summary>
-    internal static bool IsTopology(TransportKind transport) => transport >= TransportKind.RingMpsc;
+    internal static bool IsTopology(TransportKind transport) => transport is TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc or TransportKind.RingSlots;
+
+    /// <summary>The request/response transport runs only ping-pong (its round trip is a request and its response).</summary>
+    internal static bool IsRequestResponse(TransportKind transport) => transport == TransportKind.RingRr;
 
     /// <summary>The lock scenarios run only with the lock transports.</summary>
     internal static bool IsLock(ScenarioKind scenario) => scenario >= ScenarioKind.LockUncontended;
 
     /// <summary>True if the scenario means something for the transport: lock with lock, messages with messages.</summary>
     internal static bool Fits(TransportKind transport, ScenarioKind scenario) =>
-        IsTopology(transport) ? scenario == ScenarioKind.Throughput : IsLock(transport) == IsLock(scenario);
+        IsTopology(transport) ? scenario == ScenarioKind.Throughput
+        : IsRequestResponse(transport) ? scenario == ScenarioKind.PingPong
+        : IsLock(transport) == IsLock(scenario);
 
     internal static string LockTransports => string.Join(", ", Transports[(int)TransportKind.RingMutex..((int)TransportKind.LockFloor + 1)]);
 

@@ -46,6 +46,7 @@ public static class LaneModes
         return mode switch
         {
             "lane-send" => Send(mailbox, id, lane, count, max, s.ContainsKey("wait-sleep"), s.ContainsKey("complete"), hang: false),
+            "lane-send-forever" => Send(mailbox, id, lane, int.MaxValue, max, waitForSleep: false, complete: false, hang: false),
             "lane-send-hang" => Send(mailbox, id, lane, count, max, waitForSleep: false, complete: false, hang: true),
             "lane-receive-hang" => ReceiveAndHang(mailbox),
             _ => 2,
@@ -56,7 +57,7 @@ public static class LaneModes
         s.TryGetValue(key, out string? text) ? int.Parse(text, CultureInfo.InvariantCulture) : value;
 
     /// <summary>Sends messages 0..count-1 on the lane, blocking while it is full; then completes, exits or hangs.</summary>
-    private static int Send(LaneMailbox mailbox, int id, int lane, int count, int max, bool waitForSleep, bool complete, bool hang)
+    private static int Send(LaneMailbox mailbox, int id, int lane, long count, int max, bool waitForSleep, bool complete, bool hang)
     {
         ulong seed = (ulong)id + 1;
         byte[] buffer = new byte[max];

@@ -42,6 +42,8 @@ public sealed class FragmentingWriter : IDisposable
     private readonly int _instance;
     private int _messageNumber;
     private byte[]? _scratch;
+    private byte[]? _cancel;
+    private bool _cancelPending;
     private bool _disposed;
 
     /// <summary>Creates a fragmenting writer over <paramref name="inner"/>.</summary>
@@ -79,6 +81,9 @@ public sealed class FragmentingWriter : IDisposable
     /// <summary>The ring's name.</summary>
     public string Name => _inner.Name;
 
+    /// <summary>Test hook: called after each fragment is written, with the message bytes written so far.</summary>
+    internal Action<int>? FragmentWritten { get; set; }
+
     /// <summary>The longest message this writer sends, in bytes.</summary>
     public int MaxMessageSize => _maxMessageSize;
 
@@ -104,7 +109,7 @@ public sealed class FragmentingWriter : IDisposable
                 nameof(message));
         }
 
-        return _inner.TryWrite(message, type);
+        return (!_cancelPending || TrySendCancel()) && _inner.TryWrite(message, type);
     }
 
     /// <summary>Writes a message, waiting up to <paramref name="timeout"/> (for the whole message) for room.</summary>
@@ -118,8 +123,13 @@ public sealed class FragmentingWriter : IDisposable
     {
         Check(message.Length, type);
         long deadline = Deadline(timeout);
+        if (_cancelPending && !SendCancel(deadline, cancellationToken))
+        {
+            return false;
+        }
+
         return message.Length <= _frameLength
-            ? _inner.TryWrite(message, type, timeout, cancellationToken)
+            ? _inner.TryWrite(message, type, Remaining(deadline), cancellationToken)
             : WriteFragments(message, type, deadline, cancellationToken);
     }
 
@@ -129,6 +139,11 @@ public sealed class FragmentingWriter : IDisposable
     public void Write(ReadOnlySpan<byte> message, int type = 0, CancellationToken cancellationToken = default)
     {
         Check(message.Length, type);
+        if (_cancelPending)
+        {
+            SendCancel(long.MaxValue, cancellationToken);
+        }
+
         if (message.Length <= _frameLength)
         {
             _inner.Write(message, type, cancellationToken);
@@ -145,6 +160,11 @@ public sealed class FragmentingWriter : IDisposable
     public ValueTask WriteAsync(ReadOnlyMemory<byte> message, int type = 0, CancellationToken cancellationToken = default)
     {
         Check(message.Length, type);
+        if (_cancelPending && !TrySendCancel())
+        {
+            return WriteAfterCancelAsync(message, type, cancellationToken);
+        }
+
         if (message.Length <= _frameLength)
         {
             return _inner.WriteAsync(message, type, cancellationToken);
@@ -171,6 +191,19 @@ public sealed class FragmentingWriter : IDisposable
     public void Complete()
     {
         ThrowIfDisposed();
+        if (_cancelPending)
+        {
+            // Best effort: at the end of the stream the reader discards unfinished partials anyway.
+            try
+            {
+                TrySendCancel();
+            }
+            catch (InvalidOperationException)
+            {
+                // Already completed: nothing more can be written, and the reader discards the partial at the end.
+            }
+        }
+
         _inner.Complete();
     }
 
@@ -189,6 +222,13 @@ public sealed class FragmentingWriter : IDisposable
         }
     }
 
+    private async ValueTask WriteAfterCancelAsync(ReadOnlyMemory<byte> message, int type, CancellationToken cancellationToken)
+    {
+        await _inner.WriteAsync(_cancel, FragmentDescriptor.FrameType, cancellationToken).ConfigureAwait(false);
+        _cancelPending = false;
+        await WriteAsync(message, type, cancellationToken).ConfigureAwait(false);
+    }
+
     private async ValueTask WriteRestAsync(ReadOnlyMemory<byte> message, int type, int number, int offset, CancellationToken cancellationToken)
     {
         try
@@ -200,6 +240,7 @@ public sealed class FragmentingWriter : IDisposable
                     int length = FillScratch(message.Span, type, number, offset);
                     await _inner.WriteAsync(_scratch.AsMemory(0, length), FragmentDescriptor.FrameType, cancellationToken).ConfigureAwait(false);
                     offset += length - FragmentDescriptor.HeaderLength;
+                    FragmentWritten?.Invoke(offset);
                 }
             }
         }
@@ -244,6 +285,7 @@ public sealed class FragmentingWriter : IDisposable
                 }
 
                 offset += length - FragmentDescriptor.HeaderLength;
+                FragmentWritten?.Invoke(offset);
             }
 
             return true;
@@ -268,6 +310,7 @@ public sealed class FragmentingWriter : IDisposable
         message.Slice(offset, data).CopyTo(payload[FragmentDescriptor.HeaderLength..]);
         _inner.Commit();
         offset += data;
+        FragmentWritten?.Invoke(offset);
         return true;
     }
 
@@ -282,22 +325,49 @@ public sealed class FragmentingWriter : IDisposable
     }
 
     /// <summary>
-    /// Tells the reader to drop message <paramref name="number"/>, if a frame fits at once. Best effort: it runs while
-    /// the write fails (timeout, cancellation, a completed or disposed ring), and if it cannot be sent the writer's next
-    /// message supersedes the partial one.
+    /// Gives up message <paramref name="number"/> after a fragment of it failed (timeout, cancellation, a completed or
+    /// disposed ring): a cancel fragment tells the reader to drop the partial. It is sent now if a frame fits at once;
+    /// otherwise before this writer's next message (and a next fragmented message supersedes the partial anyway).
     /// </summary>
     private void TryCancel(int type, int number, int totalLength)
     {
-        Span<byte> cancel = stackalloc byte[FragmentDescriptor.HeaderLength];
-        FragmentDescriptor.Write(cancel, new FragmentDescriptor.Header(_identity, _instance, type, number, totalLength, 0, FragmentDescriptor.CancelFlags));
+        FragmentDescriptor.Write(_cancel ??= new byte[FragmentDescriptor.HeaderLength],
+            new FragmentDescriptor.Header(_identity, _instance, type, number, totalLength, 0, FragmentDescriptor.CancelFlags));
+        _cancelPending = true;
         try
         {
-            _inner.TryWrite(cancel, FragmentDescriptor.FrameType);
+            TrySendCancel();
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or RingPeerDeadException)
         {
-            // The write that failed reports the cause; the reader drops the partial when the next message supersedes it.
+            // The write that failed reports the cause; the cancel stays pending.
         }
+    }
+
+    private bool TrySendCancel()
+    {
+        if (_inner.TryWrite(_cancel, FragmentDescriptor.FrameType))
+        {
+            _cancelPending = false;
+        }
+
+        return !_cancelPending;
+    }
+
+    /// <summary>Sends the pending cancel fragment, waiting until <paramref name="deadline"/>; false if it passed first.</summary>
+    private bool SendCancel(long deadline, CancellationToken cancellationToken)
+    {
+        if (deadline == long.MaxValue)
+        {
+            _inner.Write(_cancel, FragmentDescriptor.FrameType, cancellationToken);
+        }
+        else if (!_inner.TryWrite(_cancel, FragmentDescriptor.FrameType, Remaining(deadline), cancellationToken))
+        {
+            return false;
+        }
+
+        _cancelPending = false;
+        return true;
     }
 
     private void Check(int length, int type)
@@ -332,6 +402,11 @@ public sealed class FragmentingWriter : IDisposable
 
     private static TimeSpan Remaining(long deadline)
     {
+        if (deadline == long.MaxValue)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
         long left = deadline - Stopwatch.GetTimestamp();
         return left <= 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, left);
     }

@@ -93,6 +93,30 @@ public class FragmentationTests
     }
 
     [Fact]
+    public void EveryReaderOfAGatedBroadcastRingGetsEveryMessageWhole()
+    {
+        using var seg = new TestSegment();
+        using var ring = BroadcastRing.Create(seg.Name, BroadcastMode.Gated, seg.Options(capacity: Capacity));
+        using var first = new ReassemblingReader(BroadcastReader.Open(seg.Name, BroadcastStart.Oldest, seg.Options()));
+        using var second = new ReassemblingReader(BroadcastReader.Open(seg.Name, BroadcastStart.Oldest, seg.Options()));
+        using var writer = new FragmentingWriter(ring, leaveOpen: true);
+        byte[][] messages = [Pattern(5, 1), Pattern(3 * Data, 2), Pattern(Frame + 1, 3)];
+        byte[] buffer = new byte[3 * Data];
+        for (int i = 0; i < messages.Length; i++)
+        {
+            writer.Write(messages[i], i);
+            foreach (ReassemblingReader reader in new[] { first, second })
+            {
+                Assert.Equal(ReadStatus.Message, reader.Read(buffer, out RingMessage m, Long));
+                Assert.Equal(new RingMessage(messages[i].Length, i), m);
+                Assert.True(messages[i].AsSpan().SequenceEqual(buffer.AsSpan(0, m.Length)));
+            }
+        }
+
+        Assert.Equal(0, first.AbandonedMessages + second.AbandonedMessages);
+    }
+
+    [Fact]
     public void InterleavedFragmentsOfTwoWritersAreReassembledApart()
     {
         using var seg = new TestSegment();

@@ -50,7 +50,7 @@ internal static class Names
     /// <summary>The topology transports (several writer or reader processes) run only the throughput scenario.</summary>
     internal static bool IsTopology(TransportKind transport) => transport is >= TransportKind.RingMpsc and <= TransportKind.RingSlots;
 
-    /// <summary>ring-frag (messages larger than a frame, fragmented and reassembled) runs only the throughput scenario.</summary>
+    /// <summary>ring-frag (messages larger than a frame, fragmented and reassembled) runs only the throughput scenarios.</summary>
     internal static bool IsFragmenting(TransportKind transport) => transport == TransportKind.RingFrag;
 
     /// <summary>The transports that take messages above <see cref="BenchSettings.MaxUnfragmentedSize"/>: ring-frag and the stream baselines.</summary>
@@ -61,7 +61,9 @@ internal static class Names
 
     /// <summary>True if the scenario means something for the transport: lock with lock, messages with messages.</summary>
     internal static bool Fits(TransportKind transport, ScenarioKind scenario) =>
-        IsTopology(transport) || IsFragmenting(transport) ? scenario == ScenarioKind.Throughput : IsLock(transport) == IsLock(scenario);
+        IsTopology(transport) ? scenario == ScenarioKind.Throughput
+        : IsFragmenting(transport) ? scenario is ScenarioKind.Throughput or ScenarioKind.ThroughputBatch
+        : IsLock(transport) == IsLock(scenario);
 
     internal static string LockTransports => string.Join(", ", Transports[(int)TransportKind.RingMutex..((int)TransportKind.LockFloor + 1)]);
 

@@ -351,6 +351,13 @@ public class FragmentationTests
         Assert.Equal(2, handler.Messages[1].Item1);
         Assert.Equal(b, handler.Messages[1].Item2);
         Assert.Equal(0, reader.Read(ref handler, 1));
+
+        // The blocking form waits for one whole message.
+        Assert.Equal(ReadStatus.TimedOut, reader.Read(ref handler, TimeSpan.FromMilliseconds(50)));
+        writer.Write(a, 3);
+        Assert.Equal(ReadStatus.Message, reader.Read(ref handler, Long));
+        Assert.Equal(3, handler.Messages[2].Item1);
+        Assert.Equal(a, handler.Messages[2].Item2);
     }
 
     [Fact]

@@ -154,6 +154,19 @@ public sealed partial class ReassemblingReader : IDisposable
         return count;
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the next whole message and hands it to <paramref name="handler"/> in
+    /// place, as <see cref="Read{THandler}(ref THandler, int)"/> does (the frame that ends a wait is copied once, into a
+    /// buffer of one frame).
+    /// </summary>
+    /// <returns>As <see cref="Read(Span{byte}, out RingMessage, TimeSpan, CancellationToken)"/>.</returns>
+    public ReadStatus Read<THandler>(ref THandler handler, TimeSpan timeout, CancellationToken cancellationToken = default)
+        where THandler : IFrameHandler
+    {
+        var sink = new HandlerSink<THandler>(ref handler);
+        return ReadCore(ref sink, timeout, cancellationToken);
+    }
+
     /// <summary>Reads the next whole message, waiting up to <paramref name="timeout"/>.</summary>
     /// <returns>
     /// Message; TimedOut; Completed (drained and completed) or WriterDied (drained and every writer dead) — at the end

@@ -11,8 +11,8 @@ namespace Ring.Bench;
 /// <see cref="ReassemblingReader"/> (parent) over a <see cref="ManyToOneRing"/> of <see cref="Capacity"/> bytes (frames
 /// of at most capacity / 8 = 512 KiB), Hybrid wait. A 1 MiB message goes as 3 fragments, a 16 MiB one as 33; the
 /// writer waits for the reader to make room, as a message larger than the ring must. throughput: the parent receives
-/// each message whole into its buffer (a copy out of the reassembly buffer); throughput-batch: the parent checks each
-/// whole message in place with the handler read (no copy out).
+/// each message whole into its buffer with the blocking Read (which reassembles it there directly); throughput-batch:
+/// the parent checks each whole message in place with the handler read (in a pooled reassembly buffer).
 /// </summary>
 internal static class FragmentTransport
 {
@@ -94,8 +94,9 @@ internal readonly struct FragmentChannel : IChannel
         }
     }
 
-    public int Receive(Span<byte> destination) =>
-        _rx!.TryRead(destination, out RingMessage message) ? message.Length : ReceiveWaiting(destination);
+    // The blocking Read first takes what is in the ring, then waits: a message that fits the destination is reassembled
+    // in it directly, across waits (a TryRead that returns mid-message would move it to a pooled buffer).
+    public int Receive(Span<byte> destination) => ReceiveWaiting(destination);
 
     public void SendBatch(ReadOnlySpan<byte> template, long firstSequence, int count)
     {

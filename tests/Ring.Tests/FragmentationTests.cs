@@ -147,6 +147,58 @@ public class FragmentationTests
     }
 
     [Fact]
+    public async Task AMessageReassembledInTheCallersBufferSurvivesOtherMessagesTimeoutsAndCancels()
+    {
+        using var seg = new TestSegment();
+        using var ring = ManyToOneRing.Create(seg.Name, seg.Options(capacity: Capacity));
+        using var reader = new ReassemblingReader(ring, leaveOpen: true);
+        long me = ProcessLiveness.CurrentIdentity;
+        byte[] a = Pattern(300, 13);
+        byte[] b = Pattern(40, 14);
+        byte[] buffer = new byte[1000];
+
+        // A starts in the caller's buffer; B, a single frame, is handed out first: A moves aside and is not overwritten.
+        Fragment(ring, me, 1, 1, 0, a.Length, 0, a.AsSpan(0, 100));
+        ring.TryWrite(b, 2);
+        Assert.Equal(ReadStatus.Message, reader.Read(buffer, out RingMessage m, Long));
+        Assert.Equal(new RingMessage(b.Length, 2), m);
+        Assert.True(b.AsSpan().SequenceEqual(buffer.AsSpan(0, b.Length)));
+        Fragment(ring, me, 1, 1, 0, a.Length, 100, a.AsSpan(100, 200));
+        Assert.Equal(ReadStatus.Message, reader.Read(buffer, out m, Long));
+        Assert.Equal(new RingMessage(a.Length, 1), m);
+        Assert.True(a.AsSpan().SequenceEqual(buffer.AsSpan(0, a.Length)));
+
+        // A read that times out mid-message gives the buffer back; the next read, into another buffer, completes it.
+        Fragment(ring, me, 1, 1, 1, a.Length, 0, a.AsSpan(0, 150));
+        Assert.Equal(ReadStatus.TimedOut, reader.Read(buffer, out _, TimeSpan.FromMilliseconds(50)));
+        buffer.AsSpan().Clear();
+        Fragment(ring, me, 1, 1, 1, a.Length, 150, a.AsSpan(150, 150));
+        byte[] other = new byte[300];
+        Assert.Equal(ReadStatus.Message, reader.Read(other, out m, Long));
+        Assert.True(a.AsSpan().SequenceEqual(other));
+
+        // Cancelled while in the caller's buffer, then a new message of the same writer arrives whole.
+        Fragment(ring, me, 1, 1, 2, a.Length, 0, a.AsSpan(0, 100));
+        Fragment(ring, me, 1, 1, 2, a.Length, 0, default, FragmentDescriptor.CancelFlags);
+        Fragment(ring, me, 1, 1, 3, b.Length, 0, b.AsSpan(0, 20));
+        Fragment(ring, me, 1, 1, 3, b.Length, 20, b.AsSpan(20, 20));
+        Assert.Equal(ReadStatus.Message, reader.Read(buffer, out m, Long));
+        Assert.Equal(new RingMessage(b.Length, 1), m);
+        Assert.True(b.AsSpan().SequenceEqual(buffer.AsSpan(0, b.Length)));
+
+        // Asynchronously: reassembled in the destination across the wait.
+        Fragment(ring, me, 1, 1, 4, a.Length, 0, a.AsSpan(0, 100));
+        ValueTask<RingMessage> pending = reader.ReadAsync(other);
+        Assert.False(pending.IsCompleted);
+        Fragment(ring, me, 1, 1, 4, a.Length, 100, a.AsSpan(100, 200));
+        m = await pending.AsTask().WaitAsync(Long);
+        Assert.Equal(new RingMessage(a.Length, 1), m);
+        Assert.True(a.AsSpan().SequenceEqual(other));
+        Assert.Equal(1, reader.AbandonedMessages);
+        Assert.Equal(0, reader.MessagesInFlight);
+    }
+
+    [Fact]
     public void SupersededCancelledOutOfSequenceAndOversizedMessagesAreDiscardedAndCounted()
     {
         using var seg = new TestSegment();

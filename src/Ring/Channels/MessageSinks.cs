@@ -9,8 +9,14 @@ internal interface IMessageSink
     /// <summary>The destination's length, for the message of a refusal (int.MaxValue where nothing is refused).</summary>
     int DestinationLength { get; }
 
+    /// <summary>Where a fragmented message may be reassembled in place (the caller's span), or empty.</summary>
+    Span<byte> DirectTarget { get; }
+
     /// <summary>Takes the message; false (and nothing taken) if it does not fit.</summary>
     bool TryDeliver(int type, ReadOnlySpan<byte> message);
+
+    /// <summary>Takes the message reassembled in <see cref="DirectTarget"/>.</summary>
+    void DeliverDirect(int type, int length);
 }
 
 /// <summary>Copies a message into a caller's span if it fits.</summary>
@@ -23,6 +29,10 @@ internal ref struct SpanSink : IMessageSink
     public RingMessage Message { get; private set; }
 
     public readonly int DestinationLength => _destination.Length;
+
+    public readonly Span<byte> DirectTarget => _destination;
+
+    public void DeliverDirect(int type, int length) => Message = new RingMessage(length, type);
 
     public bool TryDeliver(int type, ReadOnlySpan<byte> message)
     {
@@ -48,6 +58,10 @@ internal struct BufferWriterSink : IMessageSink
 
     public readonly int DestinationLength => int.MaxValue;
 
+    public readonly Span<byte> DirectTarget => default;
+
+    public readonly void DeliverDirect(int type, int length) => throw new InvalidOperationException("a buffer writer has no direct target");
+
     public bool TryDeliver(int type, ReadOnlySpan<byte> message)
     {
         message.CopyTo(_writer.GetSpan(message.Length));
@@ -66,6 +80,10 @@ internal ref struct HandlerSink<THandler> : IMessageSink
     public HandlerSink(ref THandler handler) => _handler = ref handler;
 
     public readonly int DestinationLength => int.MaxValue;
+
+    public readonly Span<byte> DirectTarget => default;
+
+    public readonly void DeliverDirect(int type, int length) => throw new InvalidOperationException("a handler has no direct target");
 
     public readonly bool TryDeliver(int type, ReadOnlySpan<byte> message)
     {

@@ -60,6 +60,18 @@ public sealed partial class ReassemblingReader
         }
     }
 
+    /// <summary>
+    /// At the end of a read call: a message being reassembled in the caller's span moves to a pooled buffer, since the
+    /// span is lent only for the call.
+    /// </summary>
+    private void ReturnDirectTarget(Span<byte> target)
+    {
+        if (_direct is not null)
+        {
+            Evacuate(target);
+        }
+    }
+
     /// <summary>Handles one frame; true if it completed a message that <paramref name="sink"/> took.</summary>
     private bool OnFrame<TSink>(ref TSink sink, int type, ReadOnlySpan<byte> payload)
         where TSink : IMessageSink, allows ref struct
@@ -111,7 +123,7 @@ public sealed partial class ReassemblingReader
                 return false;
             }
 
-            Start(slot, in h);
+            Start(slot, in h, direct: _direct is null && h.TotalLength <= sink.DirectTarget.Length);
         }
         else if (slot is null || slot.State != SlotState.Assembling || slot.Number != h.MessageNumber || slot.Received != h.Offset ||
                  slot.Total != h.TotalLength || slot.Type != h.UserType)
@@ -138,12 +150,20 @@ public sealed partial class ReassemblingReader
             return false;
         }
 
-        data.CopyTo(slot.Buffer.AsSpan(h.Offset));
+        data.CopyTo(slot == _direct ? sink.DirectTarget[h.Offset..] : slot.Buffer.AsSpan(h.Offset));
         slot.Received += data.Length;
         slot.LastActive = ++_clock;
         if (!last)
         {
             return false;
+        }
+
+        if (slot == _direct)
+        {
+            Release(slot);
+            sink.DeliverDirect(h.UserType, h.TotalLength);
+            _messagesRead++;
+            return true;
         }
 
         byte[] buffer = slot.Buffer!;
@@ -159,6 +179,12 @@ public sealed partial class ReassemblingReader
     private bool Deliver<TSink>(ref TSink sink, int type, ReadOnlySpan<byte> message, byte[]? pooled)
         where TSink : IMessageSink, allows ref struct
     {
+        if (_direct is not null)
+        {
+            // Another message is handed out first: the one being reassembled in the caller's span moves to a buffer.
+            Evacuate(sink.DirectTarget);
+        }
+
         if (sink.TryDeliver(type, message))
         {
             if (pooled is not null)
@@ -264,14 +290,22 @@ public sealed partial class ReassemblingReader
         return discarding;
     }
 
-    private void Start(Slot slot, in FragmentDescriptor.Header h)
+    /// <summary>
+    /// Starts reassembling a message: in the caller's span if <paramref name="direct"/> (a blocking read then hands it
+    /// out without a copy), else in a pooled buffer.
+    /// </summary>
+    private void Start(Slot slot, in FragmentDescriptor.Header h, bool direct)
     {
         slot.State = SlotState.Assembling;
         slot.Number = h.MessageNumber;
         slot.Type = h.UserType;
         slot.Total = h.TotalLength;
         slot.Received = 0;
-        slot.Buffer = ArrayPool<byte>.Shared.Rent(h.TotalLength);
+        slot.Buffer = direct ? null : ArrayPool<byte>.Shared.Rent(h.TotalLength);
+        if (direct)
+        {
+            _direct = slot;
+        }
         slot.LastActive = ++_clock;
         _inFlight++;
     }
@@ -299,9 +333,24 @@ public sealed partial class ReassemblingReader
         Release(slot);
     }
 
+    /// <summary>Moves the message being reassembled in the caller's span (<paramref name="target"/>) to a pooled buffer.</summary>
+    private void Evacuate(Span<byte> target)
+    {
+        Slot slot = _direct!;
+        _direct = null;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(slot.Total);
+        target[..slot.Received].CopyTo(buffer);
+        slot.Buffer = buffer;
+    }
+
     /// <summary>Frees a slot, returning its buffer to the pool.</summary>
     private void Release(Slot slot)
     {
+        if (slot == _direct)
+        {
+            _direct = null;
+        }
+
         if (slot.State == SlotState.Assembling)
         {
             _inFlight--;

@@ -44,6 +44,9 @@ public sealed partial class ReassemblingReader : IDisposable
     private readonly bool _leaveOpen;
     private readonly int _maxMessageSize;
     private readonly Slot[] _slots;
+
+    // The partial being reassembled in the caller's span during the current read call, if any (at most one).
+    private Slot? _direct;
     private int _inFlight;
     private long _clock;
     private long _nextLivenessCheck;
@@ -113,9 +116,16 @@ public sealed partial class ReassemblingReader : IDisposable
     public bool TryRead(Span<byte> destination, out RingMessage message)
     {
         var sink = new SpanSink(destination);
-        bool read = TryReadCore(ref sink);
-        message = sink.Message;
-        return read;
+        try
+        {
+            bool read = TryReadCore(ref sink);
+            message = sink.Message;
+            return read;
+        }
+        finally
+        {
+            ReturnDirectTarget(destination);
+        }
     }
 
     /// <summary>Appends the next whole message to <paramref name="destination"/> if one can be completed now; never blocks.</summary>
@@ -196,8 +206,23 @@ public sealed partial class ReassemblingReader : IDisposable
     /// <summary>Reads the next whole message, waiting asynchronously.</summary>
     /// <exception cref="RingCompletedException">The stream ended (completed and drained).</exception>
     /// <exception cref="RingPeerDeadException">Every writer died and every message they committed has been read.</exception>
-    public ValueTask<RingMessage> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default) =>
-        TryRead(destination.Span, out RingMessage message) ? new ValueTask<RingMessage>(message) : ReadSlowAsync(destination, null, cancellationToken);
+    public ValueTask<RingMessage> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        // The destination is lent until the returned task completes: a message may be reassembled in it across waits.
+        bool read;
+        RingMessage message;
+        try
+        {
+            read = TryReadInPlace(destination.Span, out message);
+        }
+        catch
+        {
+            ReturnDirectTarget(destination.Span);
+            throw;
+        }
+
+        return read ? new ValueTask<RingMessage>(message) : ReadSlowAsync(destination, null, cancellationToken);
+    }
 
     /// <summary>Appends the next whole message to <paramref name="destination"/>, waiting asynchronously.</summary>
     /// <exception cref="RingCompletedException">The stream ended (completed and drained).</exception>
@@ -261,6 +286,18 @@ public sealed partial class ReassemblingReader : IDisposable
 
     private async ValueTask<RingMessage> ReadSlowAsync(Memory<byte> destination, IBufferWriter<byte>? writer, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await WaitAndReadAsync(destination, writer, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReturnDirectTarget(destination.Span);
+        }
+    }
+
+    private async ValueTask<RingMessage> WaitAndReadAsync(Memory<byte> destination, IBufferWriter<byte>? writer, CancellationToken cancellationToken)
+    {
         while (true)
         {
             CheckLivenessBeforeWait();
@@ -282,17 +319,39 @@ public sealed partial class ReassemblingReader : IDisposable
             }
 
             RingMessage message;
-            if (writer is null ? TryRead(destination.Span, out message) : TryRead(writer, out message))
+            if (writer is null ? TryReadInPlace(destination.Span, out message) : TryRead(writer, out message))
             {
                 return message;
             }
         }
     }
 
+    /// <summary>TryRead into a span that stays lent after the call (the caller returns it with <see cref="ReturnDirectTarget"/>).</summary>
+    private bool TryReadInPlace(Span<byte> destination, out RingMessage message)
+    {
+        var sink = new SpanSink(destination);
+        bool read = TryReadCore(ref sink);
+        message = sink.Message;
+        return read;
+    }
+
     private ReadStatus ReadCore<TSink>(ref TSink sink, TimeSpan timeout, CancellationToken cancellationToken)
         where TSink : IMessageSink, allows ref struct
     {
         long deadline = Deadline(timeout);
+        try
+        {
+            return WaitAndReadCore(ref sink, deadline, cancellationToken);
+        }
+        finally
+        {
+            ReturnDirectTarget(sink.DirectTarget);
+        }
+    }
+
+    private ReadStatus WaitAndReadCore<TSink>(ref TSink sink, long deadline, CancellationToken cancellationToken)
+        where TSink : IMessageSink, allows ref struct
+    {
         while (true)
         {
             if (TryReadCore(ref sink))

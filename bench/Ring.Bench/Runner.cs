@@ -159,6 +159,7 @@ internal static class Runner
                 TransportKind.ShmFloor => ShmFloorTransport.RunParent(spec, resource),
                 TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor => LockTransport.RunParent(spec, resource),
                 TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc or TransportKind.RingSlots => TopologyTransport.RunParent(spec, resource),
+                TransportKind.RingRr => RequestResponseTransport.RunParent(spec, resource),
                 TransportKind.RingFrag => FragmentTransport.RunParent(spec, resource),
                 _ => RingTransport.RunParent(spec, resource),
             };

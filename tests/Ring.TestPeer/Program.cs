@@ -26,6 +26,11 @@ public static class Program
             return SecurityModes.Run(name, args.AsSpan(2));
         }
 
+        if (ChannelModes.Handles(mode))
+        {
+            return ChannelModes.Run(mode, name, args.AsSpan(2));
+        }
+
         if (SlotModes.Handles(mode))
         {
             return SlotModes.Run(mode, name, args.AsSpan(2));

@@ -207,6 +207,8 @@ public sealed unsafe partial class ManyToOneRing
                 continue; // another writer took this position; the next attempt rewrites the intent
             }
 
+            _lastClaimEnd = tail + required;
+
             if (aligned > toEnd)
             {
                 // Padding fills [start, end); the frame starts at 0. The padding needs no payload, so it is published

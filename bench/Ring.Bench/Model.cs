@@ -20,6 +20,7 @@ internal enum TransportKind
     RingMpmc,
     RingSlots,
     RingRr,
+    RingFrag,
 }
 
 /// <summary>What is measured.</summary>
@@ -36,7 +37,7 @@ internal enum ScenarioKind
 /// <summary>The command-line names of transports and scenarios, in table order.</summary>
 internal static class Names
 {
-    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc", "ring-broadcast", "ring-mpmc", "ring-slots", "ring-rr"];
+    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc", "ring-broadcast", "ring-mpmc", "ring-slots", "ring-rr", "ring-frag"];
 
     internal static readonly string[] Scenarios = ["pingpong", "throughput", "throughput-batch", "idle-wakeup", "lock-uncontended", "lock-contended"];
 
@@ -53,6 +54,12 @@ internal static class Names
     /// <summary>The request/response transport runs only ping-pong (its round trip is a request and its response).</summary>
     internal static bool IsRequestResponse(TransportKind transport) => transport == TransportKind.RingRr;
 
+    /// <summary>ring-frag (messages larger than a frame, fragmented and reassembled) runs only the throughput scenarios.</summary>
+    internal static bool IsFragmenting(TransportKind transport) => transport == TransportKind.RingFrag;
+
+    /// <summary>The transports that take messages above <see cref="BenchSettings.MaxUnfragmentedSize"/>: ring-frag and the stream baselines.</summary>
+    internal static bool TakesHugeMessages(TransportKind transport) => transport is TransportKind.RingFrag or TransportKind.Pipe or TransportKind.Uds;
+
     /// <summary>The lock scenarios run only with the lock transports.</summary>
     internal static bool IsLock(ScenarioKind scenario) => scenario >= ScenarioKind.LockUncontended;
 
@@ -60,6 +67,7 @@ internal static class Names
     internal static bool Fits(TransportKind transport, ScenarioKind scenario) =>
         IsTopology(transport) ? scenario == ScenarioKind.Throughput
         : IsRequestResponse(transport) ? scenario == ScenarioKind.PingPong
+        : IsFragmenting(transport) ? scenario is ScenarioKind.Throughput or ScenarioKind.ThroughputBatch
         : IsLock(transport) == IsLock(scenario);
 
     internal static string LockTransports => string.Join(", ", Transports[(int)TransportKind.RingMutex..((int)TransportKind.LockFloor + 1)]);

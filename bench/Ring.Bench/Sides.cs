@@ -122,6 +122,9 @@ internal static class ChildSide
                 case TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc or TransportKind.RingSlots:
                     TopologyTransport.RunChild(args);
                     break;
+                case TransportKind.RingFrag:
+                    FragmentTransport.RunChild(args);
+                    break;
                 default:
                     RingTransport.RunChild(args);
                     break;

@@ -80,6 +80,19 @@ public static class Program
             }
         }
 
+        if (FragmentModes.Handles(mode))
+        {
+            try
+            {
+                return FragmentModes.Run(mode, name, args.AsSpan(2));
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"peer {mode} failed: {e}");
+                return 4;
+            }
+        }
+
         var settings = new Settings(args.AsSpan(2));
 
         if (SyncModes.Handles(mode))

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Threading.Tasks;
 using Ring.Channels;
 using Ring.TestPeer;
 using Xunit;
@@ -67,6 +68,34 @@ public class DuplexChannelTests
 
         // Dispose completes this side's direction: the peer sees the end, completes its own and exits.
         channel.Dispose();
+        peer.AssertSuccess(Long);
+    }
+
+    [Fact]
+    public async Task AsyncSendAndReceiveAndConfirmedSendsWorkAcrossTheChannel()
+    {
+        using var dir = new TestDirectory();
+        using DuplexChannel channel = DuplexChannel.Listen("chan", Options(dir));
+        using Peer peer = Peer.Start("ch-duplex-echo", "chan", $"dir={dir.Path}");
+        Assert.True(channel.WaitForPeer(Long));
+        byte[] buffer = new byte[64];
+        for (int i = 0; i < 200; i++)
+        {
+            await channel.SendAsync(BitConverter.GetBytes(i), i);
+            RingMessage m = await channel.ReceiveAsync(buffer);
+            Assert.Equal(i, m.Type);
+            Assert.Equal(i, BitConverter.ToInt32(buffer));
+        }
+
+        // The echo peer reads each message before it answers: a confirmed send is consumed.
+        Assert.Equal(DeliveryStatus.Consumed, channel.SendConfirmed("sync"u8, 1, Long));
+        Assert.Equal(ReadStatus.Message, channel.Receive(buffer, out _, Long));
+        Assert.Equal(DeliveryStatus.Consumed, await channel.SendConfirmedAsync("async"u8.ToArray(), 2, Long));
+        Assert.Equal(ReadStatus.Message, channel.Receive(buffer, out _, Long));
+        Assert.False(channel.TryReceive(buffer, out _));
+
+        channel.Complete();
+        await Assert.ThrowsAsync<RingCompletedException>(async () => await channel.ReceiveAsync(buffer));
         peer.AssertSuccess(Long);
     }
 

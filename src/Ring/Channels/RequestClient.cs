@@ -102,12 +102,19 @@ public sealed class RequestClient : IDisposable
         CheckUsable(request.Length);
         long deadline = WaitLoop.Deadline(timeout);
         Pending p = Rent(isAsync: false);
+        bool withdrawn = false; // this call took itself out of the table: nobody else will touch it
         try
         {
             long id = Register(p);
+            if (_failure is Exception failed)
+            {
+                // The server went away between the check above and the registration: nobody will read for this call.
+                throw Recreate(failed);
+            }
+
             if (!Send(id, type, request, deadline, cancellationToken))
             {
-                if (Unregister(p))
+                if (withdrawn = Unregister(p))
                 {
                     throw new TimeoutException($"No room in the request ring of channel '{Channel.Name}' within {timeout.TotalMilliseconds} ms: the request was not sent.");
                 }
@@ -144,7 +151,15 @@ public sealed class RequestClient : IDisposable
                         try
                         {
                             StartPump();
-                            p.Event.Wait(ToMilliseconds(deadline), cancellationToken);
+                            if (p.Event.Wait(ToMilliseconds(deadline), cancellationToken))
+                            {
+                                // Set just before done (see Pending.Finish): wait for the store rather than go reading.
+                                SpinWait spin = default;
+                                while (!p.IsDone)
+                                {
+                                    spin.SpinOnce();
+                                }
+                            }
                         }
                         finally
                         {
@@ -152,7 +167,7 @@ public sealed class RequestClient : IDisposable
                         }
                     }
 
-                    if (!p.IsDone && WaitLoop.Remaining(deadline) == TimeSpan.Zero && Unregister(p))
+                    if (!p.IsDone && WaitLoop.Remaining(deadline) == TimeSpan.Zero && (withdrawn = Unregister(p)))
                     {
                         throw new TimeoutException($"No response from the server of channel '{Channel.Name}' within {timeout.TotalMilliseconds} ms.");
                     }
@@ -178,9 +193,18 @@ public sealed class RequestClient : IDisposable
             p.Buffer.AsSpan(0, p.Result.Length).CopyTo(response);
             return p.Result;
         }
-        catch (OperationCanceledException)
+        catch
         {
-            Unregister(p);
+            if (!withdrawn && !Unregister(p))
+            {
+                // A reader took the call out of the table and is delivering to it: let it finish before reuse.
+                SpinWait spin = default;
+                while (!p.IsDone)
+                {
+                    spin.SpinOnce();
+                }
+            }
+
             throw;
         }
         finally
@@ -208,6 +232,12 @@ public sealed class RequestClient : IDisposable
         long id = Register(p);
         Interlocked.Increment(ref _needPump);
         p.Arm(timeout, cancellationToken);
+        if (_failure is Exception failed)
+        {
+            Fail(p, Recreate(failed));
+            return new ValueTask<RingResponse>(p, p.Version);
+        }
+
         try
         {
             // The common case sends at once, without the asynchronous machinery.
@@ -692,13 +722,17 @@ public sealed class RequestClient : IDisposable
 
         internal RequestClient Owner => client;
 
+        /// <summary>
+        /// Ends the call. The last touch of this object by the finisher is the store of done (synchronous) or the
+        /// completion of the value-task source (asynchronous): either lets the caller return it to the pool.
+        /// </summary>
         internal void Finish(RingResponse result, Exception? error)
         {
             Result = result;
             Error = error;
-            _done = true;
             if (IsAsync)
             {
+                _done = true;
                 if (error is null)
                 {
                     _core.SetResult(result);
@@ -711,6 +745,7 @@ public sealed class RequestClient : IDisposable
             else
             {
                 Event.Set();
+                _done = true;
             }
         }
 

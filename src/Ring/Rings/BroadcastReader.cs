@@ -133,7 +133,15 @@ public sealed unsafe partial class BroadcastReader : IMessageReader
     public long LapCount => _laps;
 
     /// <summary>True once the writer has completed the ring (messages may still be waiting to be read).</summary>
-    public bool IsWriterCompleted => _core.IsCompleted;
+    public bool IsWriterCompleted
+    {
+        get
+        {
+            // Checked first: after dispose the segment is unmapped, and reading it would crash the process.
+            ThrowIfDisposed();
+            return _core.IsCompleted;
+        }
+    }
 
     /// <summary>
     /// Opens a broadcast ring and joins it as a reader at <paramref name="start"/>, validating the header; waits up to

@@ -90,7 +90,15 @@ public sealed unsafe partial class BroadcastRing : IMessageWriter
     public long NextSequence => _isWriter ? _sequence : _memory.ReadInt64Acquire(BroadcastRingDescriptor.MessagesWrittenOffset);
 
     /// <summary>True once the writer has completed the ring.</summary>
-    public bool IsWriterCompleted => _core.IsCompleted;
+    public bool IsWriterCompleted
+    {
+        get
+        {
+            // Checked first: after dispose the segment is unmapped, and reading it would crash the process.
+            ThrowIfDisposed();
+            return _core.IsCompleted;
+        }
+    }
 
     /// <summary>
     /// Creates a broadcast ring's segment (exclusive: fails if the name exists). The object becomes the writer at its

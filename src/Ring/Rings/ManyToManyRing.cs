@@ -139,7 +139,15 @@ public sealed unsafe partial class ManyToManyRing : IMessageWriter, IMessageRead
     public DateTimeOffset CreatedAt => _segment.CreatedAt;
 
     /// <summary>True once a writer has completed the ring (messages may still be waiting to be read).</summary>
-    public bool IsWriterCompleted => _memory.ReadInt64Acquire(ManyToManyRingDescriptor.EnqueueOffset) < 0;
+    public bool IsWriterCompleted
+    {
+        get
+        {
+            // Checked first: after dispose the segment is unmapped, and reading it would crash the process.
+            ThrowIfDisposed();
+            return _memory.ReadInt64Acquire(ManyToManyRingDescriptor.EnqueueOffset) < 0;
+        }
+    }
 
     /// <summary>This object's index in the reader table once it has read (what <see cref="TryGetTaker"/> reports); -1 before.</summary>
     public int ReaderIndex => _readerIndex;

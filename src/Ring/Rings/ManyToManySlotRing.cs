@@ -124,7 +124,15 @@ public sealed unsafe partial class ManyToManySlotRing<T> : ISlotWriter<T>, ISlot
     public DateTimeOffset CreatedAt => _segment.CreatedAt;
 
     /// <summary>True once a writer has completed the ring (values may still be waiting to be read).</summary>
-    public bool IsWriterCompleted => Volatile.Read(ref *_enqueue) < 0;
+    public bool IsWriterCompleted
+    {
+        get
+        {
+            // Checked first: after dispose the segment is unmapped, and reading it would crash the process.
+            ThrowIfDisposed();
+            return Volatile.Read(ref *_enqueue) < 0;
+        }
+    }
 
     /// <summary>This object's index in the reader table (0 to 63) once it has read, what <see cref="TryGetTaker"/> reports; -1 before.</summary>
     public int ReaderIndex => _readerIndex;

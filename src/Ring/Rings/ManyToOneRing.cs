@@ -125,7 +125,15 @@ public sealed unsafe partial class ManyToOneRing : IMessageWriter, IMessageReade
     public DateTimeOffset CreatedAt => _segment.CreatedAt;
 
     /// <summary>True once a writer has completed the ring (messages may still be waiting to be read).</summary>
-    public bool IsWriterCompleted => _memory.ReadInt64Acquire(ManyToOneRingDescriptor.TailOffset) < 0;
+    public bool IsWriterCompleted
+    {
+        get
+        {
+            // Checked first: after dispose the segment is unmapped, and reading it would crash the process.
+            ThrowIfDisposed();
+            return _memory.ReadInt64Acquire(ManyToOneRingDescriptor.TailOffset) < 0;
+        }
+    }
 
     /// <summary>
     /// Creates the ring's segment (exclusive: fails if the name exists). A name without '/' lives in

@@ -105,7 +105,15 @@ public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
     public DateTimeOffset CreatedAt => _segment.CreatedAt;
 
     /// <summary>True once the writer has completed the ring (messages may still be waiting to be read).</summary>
-    public bool IsWriterCompleted => _memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0;
+    public bool IsWriterCompleted
+    {
+        get
+        {
+            // Checked first: after dispose the segment is unmapped, and reading it would crash the process.
+            ThrowIfDisposed();
+            return _memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) != 0;
+        }
+    }
 
     /// <summary>
     /// Creates the ring's segment (exclusive: fails if the name exists). A name without '/' lives in

@@ -98,7 +98,15 @@ public sealed unsafe partial class SlotRing<T> : ISlotWriter<T>, ISlotReader<T>
     public DateTimeOffset CreatedAt => _segment.CreatedAt;
 
     /// <summary>True once the writer has completed the ring (values may still be waiting to be read).</summary>
-    public bool IsWriterCompleted => Volatile.Read(ref *_enqueue) < 0;
+    public bool IsWriterCompleted
+    {
+        get
+        {
+            // Checked first: after dispose the segment is unmapped, and reading it would crash the process.
+            ThrowIfDisposed();
+            return Volatile.Read(ref *_enqueue) < 0;
+        }
+    }
 
     /// <summary>
     /// Creates the ring's segment with <paramref name="slotCount"/> slots of <typeparamref name="T"/> (exclusive: fails

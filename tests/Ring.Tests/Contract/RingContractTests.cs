@@ -272,6 +272,7 @@ public abstract class RingContractTests
         reader.Dispose(); // must neither crash the process nor leave the thread blocked
         await Assert.ThrowsAsync<ObjectDisposedException>(() => read.WaitAsync(Long));
         Assert.Throws<ObjectDisposedException>(() => reader.TryRead(new byte[8], out _));
+        Assert.Throws<ObjectDisposedException>(() => reader.IsWriterCompleted); // reads the segment: must not touch the unmapped memory
     }
 
     [Fact]

@@ -47,6 +47,7 @@ public static class StreamModes
                 "pipe-read-records" => ReadRecords(ring, count).GetAwaiter().GetResult(),
                 "stream-write-then-hang" => WriteThenHang(ring, bytes),
                 "stream-write-forever" => WriteForever(ring),
+                "stream-read-then-hang" => ReadThenHang(ring, bytes),
                 _ => 2,
             };
         }
@@ -180,6 +181,29 @@ public static class StreamModes
         }
 
         Console.WriteLine("written");
+        Thread.Sleep(Timeout.Infinite);
+        return 3;
+    }
+
+    /// <summary>Reads and checks <paramref name="bytes"/> bytes of the pattern, says "read", and hangs until killed.</summary>
+    private static int ReadThenHang(OneToOneRing ring, long bytes)
+    {
+        var stream = RingStream.ForReading(ring);
+        byte[] buffer = new byte[500];
+        for (long position = 0; position < bytes;)
+        {
+            int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, bytes - position));
+            int at = read == 0 ? 0 : StreamContent.Mismatch(buffer.AsSpan(0, read), position);
+            if (at >= 0)
+            {
+                Console.Error.WriteLine(read == 0 ? $"end of stream at {position}" : $"byte {position + at} differs");
+                return 1;
+            }
+
+            position += read;
+        }
+
+        Console.WriteLine("read");
         Thread.Sleep(Timeout.Infinite);
         return 3;
     }

@@ -216,6 +216,32 @@ public class StreamAdapterTests
     }
 
     [Fact]
+    public async Task AReaderKilledMidStreamEndsAWriteAndAFlushWithAnIOExceptionNamingIt()
+    {
+        const int Bytes = 3000;
+        using var seg = new TestSegment();
+        using var ring = OneToOneRing.Create(seg.Name, Options(seg));
+        using var peer = Peer.Start("stream-read-then-hang", seg.Name, $"bytes={Bytes}");
+        using var stream = RingStream.ForWriting(ring, leaveOpen: true, completeOnDispose: false);
+        byte[] data = new byte[Bytes];
+        StreamContent.Fill(data, 0);
+        stream.Write(data);
+        peer.WaitForLine("read", Long);
+        peer.Kill();
+
+        // The ring (4 KiB) fills up; the writer notices that its reader is gone instead of waiting for ever.
+        IOException error = Assert.Throws<IOException>(() => stream.Write(new byte[10_000]));
+        Assert.Contains($"pid {peer.ProcessId}", error.Message, StringComparison.Ordinal);
+        Assert.IsType<RingPeerDeadException>(error.InnerException);
+
+        var writer = new RingPipeWriter(ring, leaveOpen: true);
+        writer.GetSpan(5000);
+        writer.Advance(5000);
+        error = await Assert.ThrowsAsync<IOException>(async () => await writer.FlushAsync().AsTask().WaitAsync(Long));
+        Assert.Contains($"pid {peer.ProcessId}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadTimeoutAndWriteTimeoutThrowTimeoutException()
     {
         using var seg = new TestSegment();

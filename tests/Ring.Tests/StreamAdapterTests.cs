@@ -457,6 +457,48 @@ public class StreamAdapterTests
     }
 
     [Fact]
+    public async Task PipeWriterWriteAsyncPublishesALargeSourceAndBuffersTheRestWhenCancelled()
+    {
+        using var seg = new TestSegment();
+        using var writerRing = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1024, maxMessageLength: 100));
+        using var readerRing = OneToOneRing.Open(seg.Name, seg.Options());
+        var writer = new RingPipeWriter(writerRing, leaveOpen: true);
+        using var reading = RingStream.ForReading(readerRing, leaveOpen: true);
+        byte[] source = new byte[20_000];
+        StreamContent.Fill(source, 0);
+
+        // Nobody reads: the write fills the ring and waits; cancelled, it keeps what it did not publish.
+        ValueTask<FlushResult> write = writer.WriteAsync(source.AsMemory(0, 10_000));
+        Assert.False(write.IsCompleted);
+        writer.CancelPendingFlush();
+        Assert.True((await write.AsTask().WaitAsync(Long)).IsCanceled);
+        long buffered = writer.UnflushedBytes;
+        Assert.InRange(buffered, 9000, 9999);
+
+        // A reader drains; the rest of the first write, then a second straight from its source, all in order.
+        long position = 0;
+        var drain = Task.Run(() =>
+        {
+            byte[] buffer = new byte[64];
+            while (position < source.Length)
+            {
+                int read = reading.Read(buffer);
+                if (read == 0 || StreamContent.Mismatch(buffer.AsSpan(0, read), position) >= 0)
+                {
+                    return;
+                }
+
+                position += read;
+            }
+        });
+        Assert.False((await writer.FlushAsync().AsTask().WaitAsync(Long)).IsCanceled);
+        Assert.False((await writer.WriteAsync(source.AsMemory(10_000)).AsTask().WaitAsync(Long)).IsCanceled);
+        await drain.WaitAsync(Long);
+        Assert.Equal(source.Length, position);
+        Assert.Equal(0, writer.UnflushedBytes);
+    }
+
+    [Fact]
     public async Task PipeReaderRaisesAnAbortAfterTheBytesBeforeIt()
     {
         using var seg = new TestSegment();

@@ -152,6 +152,101 @@ public sealed class RingPipeWriter : PipeWriter
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="source"/> and flushes. When nothing is buffered and it does not fit in the buffer, it is
+    /// published straight from <paramref name="source"/> (the buffer does not grow to its size); after
+    /// <see cref="CancelPendingFlush"/> the bytes not yet published are buffered for the next flush.
+    /// </summary>
+    /// <exception cref="IOException">The reader died while the ring was full (pid in the message).</exception>
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        ThrowIfCompleted();
+        if (_written > _flushed || source.Length <= _buffer.Length - _written)
+        {
+            // Behind buffered bytes (order), or small: the ordinary way.
+            source.Span.CopyTo(GetSpan(source.Length));
+            Advance(source.Length);
+            return FlushAsync(cancellationToken);
+        }
+
+        if (_cancellation.ConsumeRequest())
+        {
+            BufferRest(source.Span);
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: true, isCompleted: false));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<FlushResult>(cancellationToken);
+        }
+
+        int published = 0;
+        while (published < source.Length)
+        {
+            int length = Math.Min(source.Length - published, _maxFrame);
+            if (!_ring.TryWrite(source.Span.Slice(published, length), StreamFrames.DataType))
+            {
+                return WriteSlowAsync(source, published, cancellationToken);
+            }
+
+            published += length;
+        }
+
+        return default;
+    }
+
+    private async ValueTask<FlushResult> WriteSlowAsync(ReadOnlyMemory<byte> source, int published, CancellationToken cancellationToken)
+    {
+        while (published < source.Length)
+        {
+            int length = Math.Min(source.Length - published, _maxFrame);
+            CancellationToken token = _cancellation.Prepare(cancellationToken, out CancellationTokenSource? linked);
+            try
+            {
+                if (_cancellation.ConsumeRequest())
+                {
+                    BufferRest(source.Span[published..]);
+                    return new FlushResult(isCanceled: true, isCompleted: false);
+                }
+
+                await _ring.WaitToWriteAsync(length, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _cancellation.ConsumeRequest())
+            {
+                BufferRest(source.Span[published..]);
+                return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+            catch (RingPeerDeadException e)
+            {
+                throw StreamFrames.ReaderDied(_ring.Name, e.ProcessId, e, published, source.Length);
+            }
+            finally
+            {
+                linked?.Dispose();
+            }
+
+            while (published < source.Length)
+            {
+                length = Math.Min(source.Length - published, _maxFrame);
+                if (!_ring.TryWrite(source.Span.Slice(published, length), StreamFrames.DataType))
+                {
+                    break;
+                }
+
+                published += length;
+            }
+        }
+
+        return default;
+    }
+
+    /// <summary>Keeps the bytes a cancelled write did not publish, for the next flush.</summary>
+    private void BufferRest(ReadOnlySpan<byte> rest)
+    {
+        rest.CopyTo(GetSpan(rest.Length));
+        Advance(rest.Length);
+    }
+
     /// <summary>Ends the pending <see cref="FlushAsync"/> (or the next one, if none is pending) with <see cref="FlushResult.IsCanceled"/>. Any thread.</summary>
     public override void CancelPendingFlush() => _cancellation.Request();
 

@@ -213,6 +213,50 @@ public class StreamAdapterTests
         });
         Assert.True(killed);
         Assert.Contains($"pid {peer.ProcessId}", error.Message, StringComparison.Ordinal);
+
+        // Every frame the writer published was read (a claim it left torn was passed): nothing left behind.
+        OneToOneRingStatistics statistics = ring.GetStatistics();
+        Assert.Equal(statistics.Tail, statistics.Head);
+    }
+
+    [Fact]
+    public async Task AWriterKilledMidStreamEndsAPipeReadWithAnIOExceptionAfterACorrectPrefix()
+    {
+        using var seg = new TestSegment();
+        using var ring = OneToOneRing.Create(seg.Name, Options(seg));
+        using var peer = Peer.Start("stream-write-forever", seg.Name);
+        peer.WaitForLine("started", Long);
+        var reader = new RingPipeReader(ring, leaveOpen: true);
+        long position = 0;
+        bool killed = false;
+        using var timeout = new CancellationTokenSource(Long);
+        IOException error = await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync(timeout.Token);
+                Assert.False(result.IsCompleted, "no end of stream: the writer never completed");
+
+                // Consume all but the last 10 bytes: they are examined again with what follows.
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                long take = Math.Max(0, buffer.Length - 10);
+                Assert.Equal(-1, StreamContent.Mismatch(buffer.Slice(0, take).ToArray(), position));
+                position += take;
+                reader.AdvanceTo(buffer.GetPosition(take), buffer.End);
+                if (!killed && position > 50_000)
+                {
+                    peer.Kill();
+                    killed = true;
+                }
+            }
+        });
+        Assert.True(killed);
+        Assert.Contains($"pid {peer.ProcessId}", error.Message, StringComparison.Ordinal);
+
+        // Every frame the writer published was read (a claim it left torn was passed): nothing left behind.
+        OneToOneRingStatistics statistics = ring.GetStatistics();
+        Assert.Equal(statistics.Tail, statistics.Head);
+        reader.Complete();
     }
 
     [Fact]

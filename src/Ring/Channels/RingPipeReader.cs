@@ -99,7 +99,15 @@ public sealed class RingPipeReader : PipeReader
             return ValueTask.FromCanceled<ReadResult>(cancellationToken);
         }
 
-        return TryGetResult(out ReadResult result) ? new ValueTask<ReadResult>(result) : ReadSlowAsync(cancellationToken);
+        // Errors of the stream (an abort, a frame of another type, corruption, the buffer limit) come in the task.
+        try
+        {
+            return TryGetResult(out ReadResult result) ? new ValueTask<ReadResult>(result) : ReadSlowAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<ReadResult>(e);
+        }
     }
 
     private async ValueTask<ReadResult> ReadSlowAsync(CancellationToken cancellationToken)

@@ -258,19 +258,26 @@ public sealed class RingStream : Stream
             return new ValueTask<int>(CopyFromFrame(buffer.Span));
         }
 
-        if (buffer.IsEmpty || _ended)
-        {
-            ThrowIfAborted();
-            return new ValueTask<int>(0);
-        }
-
-        ThrowIfAborted();
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<int>(cancellationToken);
         }
 
-        return TryReadFrame(buffer.Span, out int read) ? new ValueTask<int>(read) : ReadSlowAsync(buffer, cancellationToken);
+        // Errors of the stream (an abort, a frame of another type, corruption) come in the task, as from the slow path.
+        try
+        {
+            ThrowIfAborted();
+            if (buffer.IsEmpty || _ended)
+            {
+                return new ValueTask<int>(0);
+            }
+
+            return TryReadFrame(buffer.Span, out int read) ? new ValueTask<int>(read) : ReadSlowAsync(buffer, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<int>(e);
+        }
     }
 
     private async ValueTask<int> ReadSlowAsync(Memory<byte> buffer, CancellationToken cancellationToken)
@@ -396,19 +403,26 @@ public sealed class RingStream : Stream
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        int written = 0;
-        while (written < buffer.Length)
+        try
         {
-            int length = Math.Min(buffer.Length - written, _maxFrame);
-            if (!_ring.TryWrite(buffer.Span.Slice(written, length), DataFrameType))
+            int written = 0;
+            while (written < buffer.Length)
             {
-                return WriteSlowAsync(buffer, written, cancellationToken);
+                int length = Math.Min(buffer.Length - written, _maxFrame);
+                if (!_ring.TryWrite(buffer.Span.Slice(written, length), DataFrameType))
+                {
+                    return WriteSlowAsync(buffer, written, cancellationToken);
+                }
+
+                written += length;
             }
 
-            written += length;
+            return default;
         }
-
-        return default;
+        catch (Exception e)
+        {
+            return ValueTask.FromException(e);
+        }
     }
 
     private async ValueTask WriteSlowAsync(ReadOnlyMemory<byte> buffer, int written, CancellationToken cancellationToken)

@@ -348,12 +348,12 @@ public static class StreamContent
     /// Reads records 0..count-1, consuming whole records only and examining everything (the rest of a record waits for
     /// the next read), then expects completion with nothing left. Returns an error, or null.
     /// </summary>
-    public static async Task<string?> ReadRecords(PipeReader reader, int count)
+    public static async Task<string?> ReadRecords(PipeReader reader, int count, CancellationToken cancellationToken = default)
     {
         int i = 0;
         while (true)
         {
-            ReadResult result = await reader.ReadAsync();
+            ReadResult result = await reader.ReadAsync(cancellationToken);
             ReadOnlySequence<byte> buffer = result.Buffer;
             while (TryTakeRecord(ref buffer, out ReadOnlySequence<byte> payload))
             {

@@ -37,7 +37,9 @@ public class StreamAdapterTests
         using var seg = new TestSegment();
         using var ring = OneToOneRing.Create(seg.Name, Options(seg));
         using var peer = Peer.Start("stream-write-lines", seg.Name, $"count={Count}");
-        using var reader = new StreamReader(RingStream.ForReading(ring, leaveOpen: true), StreamContent.Utf8, false, bufferSize: 50);
+        var stream = RingStream.ForReading(ring, leaveOpen: true);
+        stream.ReadTimeout = (int)Long.TotalMilliseconds;
+        using var reader = new StreamReader(stream, StreamContent.Utf8, false, bufferSize: 50);
         for (int i = 0; i < Count; i++)
         {
             Assert.Equal(StreamContent.Line(i), reader.ReadLine());
@@ -77,7 +79,8 @@ public class StreamAdapterTests
         using var peer = Peer.Start("stream-write-json", seg.Name, $"count={Count}");
         await using var stream = RingStream.ForReading(ring, leaveOpen: true);
         int i = 0;
-        await foreach (StreamRecord? record in JsonSerializer.DeserializeAsyncEnumerable<StreamRecord>(stream, StreamContent.Json))
+        using var timeout = new CancellationTokenSource(Long);
+        await foreach (StreamRecord? record in JsonSerializer.DeserializeAsyncEnumerable<StreamRecord>(stream, StreamContent.Json, timeout.Token))
         {
             Assert.Null(StreamContent.Check(record, i));
             i++;
@@ -124,7 +127,8 @@ public class StreamAdapterTests
         using var ring = OneToOneRing.Create(seg.Name, Options(seg));
         using var peer = Peer.Start("pipe-write-records", seg.Name, $"count={Count}");
         var reader = new RingPipeReader(ring, leaveOpen: true);
-        Assert.Null(await StreamContent.ReadRecords(reader, Count));
+        using var timeout = new CancellationTokenSource(Long);
+        Assert.Null(await StreamContent.ReadRecords(reader, Count, timeout.Token));
         reader.Complete();
         peer.AssertSuccess(Long);
     }
@@ -142,7 +146,7 @@ public class StreamAdapterTests
             StreamContent.WriteRecord(writer, i);
             if (i % 4 == 1)
             {
-                FlushResult result = await writer.FlushAsync();
+                FlushResult result = await writer.FlushAsync().AsTask().WaitAsync(Long);
                 Assert.False(result.IsCanceled || result.IsCompleted);
             }
         }
@@ -370,13 +374,13 @@ public class StreamAdapterTests
         var reader = new RingPipeReader(readerRing);
         writerRing.TryWrite([1, 2, 3, 4, 5]);
 
-        ReadResult result = await reader.ReadAsync();
+        ReadResult result = await reader.ReadAsync().AsTask().WaitAsync(Long);
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, result.Buffer.ToArray());
         Assert.False(result.IsCompleted);
 
         // Consumed 2, examined 3 of 5: the next read returns at once with the 3 left.
         reader.AdvanceTo(result.Buffer.GetPosition(2), result.Buffer.GetPosition(3));
-        result = await reader.ReadAsync();
+        result = await reader.ReadAsync().AsTask().WaitAsync(Long);
         Assert.Equal(new byte[] { 3, 4, 5 }, result.Buffer.ToArray());
 
         // Examined everything: the next read waits for new bytes.
@@ -395,17 +399,17 @@ public class StreamAdapterTests
         Assert.True(result.IsCanceled);
         reader.AdvanceTo(result.Buffer.End);
         reader.CancelPendingRead();
-        result = await reader.ReadAsync();
+        result = await reader.ReadAsync().AsTask().WaitAsync(Long);
         Assert.True(result.IsCanceled);
         reader.AdvanceTo(result.Buffer.End);
 
         // Completion: the rest, then IsCompleted, for every read after.
         writerRing.TryWrite([8]);
         writerRing.Complete();
-        result = await reader.ReadAsync();
+        result = await reader.ReadAsync().AsTask().WaitAsync(Long);
         Assert.Equal(new byte[] { 8 }, result.Buffer.ToArray());
         reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-        result = await reader.ReadAsync();
+        result = await reader.ReadAsync().AsTask().WaitAsync(Long);
         Assert.True(result.IsCompleted);
         Assert.Equal(new byte[] { 8 }, result.Buffer.ToArray());
         reader.AdvanceTo(result.Buffer.End);
@@ -414,6 +418,35 @@ public class StreamAdapterTests
         Assert.True(result.Buffer.IsEmpty);
         reader.AdvanceTo(result.Buffer.End);
         reader.Complete();
+    }
+
+    [Fact]
+    public async Task PipeReaderMovesUnconsumedBytesToTheFrontToMakeRoom()
+    {
+        using var seg = new TestSegment();
+        using var writerRing = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1 << 16, maxMessageLength: 1000));
+        using var readerRing = OneToOneRing.Open(seg.Name, seg.Options());
+        var reader = new RingPipeReader(readerRing, leaveOpen: true);
+        byte[] data = new byte[4300];
+        StreamContent.Fill(data, 0);
+        for (int i = 0; i < 4; i++)
+        {
+            writerRing.TryWrite(data.AsSpan(i * 1000, 1000));
+        }
+
+        // The buffer (4 KiB) holds the four frames; 500 stay unconsumed, all examined.
+        ReadResult result = await reader.ReadAsync().AsTask().WaitAsync(Long);
+        Assert.Equal(4000, result.Buffer.Length);
+        reader.AdvanceTo(result.Buffer.GetPosition(3500), result.Buffer.End);
+
+        // The next frame fits only once those 500 move to the front: the read still sees it as new.
+        writerRing.TryWrite(data.AsSpan(4000, 300));
+        ValueTask<ReadResult> read = reader.ReadAsync();
+        Assert.True(read.IsCompleted, "the read found the new frame without waiting");
+        result = await read.AsTask().WaitAsync(Long);
+        Assert.Equal(800, result.Buffer.Length);
+        Assert.Equal(-1, StreamContent.Mismatch(result.Buffer.ToArray(), 3500));
+        reader.AdvanceTo(result.Buffer.End);
     }
 
     [Fact]
@@ -435,7 +468,7 @@ public class StreamAdapterTests
         {
             while (true)
             {
-                ReadResult result = await reader.ReadAsync();
+                ReadResult result = await reader.ReadAsync().AsTask().WaitAsync(Long);
                 Assert.True(result.Buffer.Length > length);
                 length = result.Buffer.Length;
                 reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
@@ -457,7 +490,7 @@ public class StreamAdapterTests
         writer.Advance(250);
         Assert.Equal(250, writer.UnflushedBytes);
         Assert.Equal(0, writerRing.GetStatistics().MessagesWritten);
-        FlushResult flushed = await writer.FlushAsync();
+        FlushResult flushed = await writer.FlushAsync().AsTask().WaitAsync(Long);
         Assert.False(flushed.IsCanceled);
         Assert.Equal(0, writer.UnflushedBytes);
         Assert.Equal(3, writerRing.GetStatistics().MessagesWritten);
@@ -474,7 +507,7 @@ public class StreamAdapterTests
 
         // A cancel with no flush pending cancels the next one.
         writer.CancelPendingFlush();
-        Assert.True((await writer.FlushAsync()).IsCanceled);
+        Assert.True((await writer.FlushAsync().AsTask().WaitAsync(Long)).IsCanceled);
 
         // The reader drains; the flush publishes the rest; Complete with an exception aborts after it.
         using var reading = RingStream.ForReading(readerRing, leaveOpen: true);
@@ -552,10 +585,10 @@ public class StreamAdapterTests
         var reader = new RingPipeReader(readerRing, leaveOpen: true);
         await writer.WriteAsync(new byte[] { 1, 2, 3 });
         writer.Complete(new InvalidDataException(new string('x', 500)));
-        ReadResult result = await reader.ReadAsync();
+        ReadResult result = await reader.ReadAsync().AsTask().WaitAsync(Long);
         Assert.Equal(3, result.Buffer.Length);
         reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-        IOException error = await Assert.ThrowsAsync<IOException>(async () => await reader.ReadAsync());
+        IOException error = await Assert.ThrowsAsync<IOException>(async () => await reader.ReadAsync().AsTask().WaitAsync(Long));
         Assert.Contains("System.IO.InvalidDataException: xxx", error.Message, StringComparison.Ordinal);
     }
 
@@ -619,7 +652,7 @@ public class StreamAdapterTests
         var pipeReader = new RingPipeReader(readerRing, leaveOpen: true);
         Assert.Throws<InvalidOperationException>(() => pipeReader.AdvanceTo(default));
         writerRing.TryWrite([1, 2, 3]);
-        ReadResult result = await pipeReader.ReadAsync();
+        ReadResult result = await pipeReader.ReadAsync().AsTask().WaitAsync(Long);
         Assert.Throws<InvalidOperationException>(() => { _ = pipeReader.ReadAsync().AsTask(); });
         Assert.Throws<ArgumentOutOfRangeException>(() => pipeReader.AdvanceTo(new ReadOnlySequence<byte>(new byte[3]).End));
         Assert.Throws<ArgumentOutOfRangeException>(() => pipeReader.AdvanceTo(result.Buffer.GetPosition(2), result.Buffer.GetPosition(1)));

@@ -230,9 +230,10 @@ public sealed class RingPipeReader : PipeReader
     {
         // Bytes the consumer has not examined yet are returned at once; new frames are taken along if they fit.
         bool unexamined = !_examinedEverything && _end > _start;
-        int before = _end;
-        Pull(mayGrow: !unexamined);
-        if (unexamined || _end > before || _ended)
+
+        // Counted by Pull, not by comparing _end: making room moves the bytes to the front.
+        int pulled = Pull(mayGrow: !unexamined);
+        if (unexamined || pulled > 0 || _ended)
         {
             result = Result(canceled: false);
             return true;
@@ -246,12 +247,13 @@ public sealed class RingPipeReader : PipeReader
     /// <summary>
     /// Copies the frames in the ring into the buffer, without waiting, while one more frame fits (after moving the
     /// unconsumed bytes to the front, and, if <paramref name="mayGrow"/>, growing the buffer for the first). Sets <see cref="_ended"/>
-    /// when the ring is completed and drained, <see cref="_abortReason"/> at an abort frame.
+    /// when the ring is completed and drained, <see cref="_abortReason"/> at an abort frame. Returns the bytes appended.
     /// </summary>
-    private void Pull(bool mayGrow)
+    private int Pull(bool mayGrow)
     {
         // Grows at most once per call, and only before the first frame: growth is for progress, not to drain the ring.
         bool grow = mayGrow;
+        int pulled = 0;
         while (!_ended && _abortReason is null && MakeRoom(grow))
         {
             grow = false;
@@ -261,19 +263,20 @@ public sealed class RingPipeReader : PipeReader
                 // the completion is then visible, so a second read that finds nothing means completed and drained.
                 if (!_ring.IsWriterCompleted)
                 {
-                    return;
+                    return pulled;
                 }
 
                 if (!_ring.TryRead(_buffer.AsSpan(_end), out message))
                 {
                     _ended = true;
-                    return;
+                    return pulled;
                 }
             }
 
             if (message.Type == StreamFrames.DataType)
             {
                 _end += message.Length;
+                pulled += message.Length;
             }
             else if (message.Type == StreamFrames.AbortType)
             {
@@ -284,6 +287,8 @@ public sealed class RingPipeReader : PipeReader
                 throw StreamFrames.UnexpectedType(_ring.Name, message.Type, message.Length);
             }
         }
+
+        return pulled;
     }
 
     /// <summary>True if a whole frame fits after the buffered bytes, moving them to the front or growing the buffer if needed.</summary>

@@ -24,7 +24,17 @@ internal sealed record BenchSettings(
 
     internal static readonly int[] DefaultSizes = [32, 1024, 64 * 1024];
 
-    internal const int MaxSize = 4 << 20;
+    /// <summary>ring-frag's sizes when --sizes is not given: 1 MiB and 16 MiB, fragmented over its 4 MiB ring.</summary>
+    internal static readonly int[] DefaultFragmentedSizes = [1 << 20, 16 << 20];
+
+    /// <summary>The largest size --sizes accepts.</summary>
+    internal const int MaxSize = 16 << 20;
+
+    /// <summary>The largest size the transports other than ring-frag, pipe and uds run (larger sizes skip them).</summary>
+    internal const int MaxUnfragmentedSize = 4 << 20;
+
+    /// <summary>True if --sizes was given (else ring-frag runs <see cref="DefaultFragmentedSizes"/>).</summary>
+    internal bool SizesGiven { get; init; }
 
     /// <summary>
     /// Default budgets keep a full run (78 cells) near 1.5 minutes on two cores: ping-pong stops at 200k round trips or

@@ -21,6 +21,9 @@ internal static class Drivers
     /// <summary>Bytes a batched sender hands over per batch (the stream transports write them with one call).</summary>
     internal const int BatchBytes = 64 * 1024;
 
+    /// <summary>Messages between two clock checks: 64, fewer for messages above 1 MiB (at most 64 MiB between checks).</summary>
+    internal static int PerCheck(int messageSize) => Math.Clamp((64 << 20) / Math.Max(messageSize, 1), 1, MessagesPerCheck);
+
     internal static int BatchCount(int messageSize) => Math.Clamp(BatchBytes / (messageSize + 4), 1, 4096);
 
     /// <summary>Parent side of ping-pong: sends, waits for the echo, records each round trip.</summary>
@@ -120,7 +123,7 @@ internal static class Drivers
         long warmupEnd = AddTicks(first, spec.Plan.WarmupTicks);
         long windowStart = 0;
         long countAtStart = 0;
-        while (ReceiveSome(ref channel, ref verifier, buffer, batched, MessagesPerCheck) >= 0)
+        while (ReceiveSome(ref channel, ref verifier, buffer, batched, PerCheck(spec.MessageSize)) >= 0)
         {
             if (windowStart == 0)
             {
@@ -150,7 +153,7 @@ internal static class Drivers
         where T : struct, IChannel
     {
         byte[] message = Payload.Create(messageSize);
-        int batch = batched ? BatchCount(messageSize) : MessagesPerCheck;
+        int batch = batched ? BatchCount(messageSize) : PerCheck(messageSize);
         long warmupEnd = AddTicks(Stopwatch.GetTimestamp(), plan.WarmupTicks);
         long stop = AddTicks(warmupEnd, plan.DurationTicks);
         long sequence = 0;

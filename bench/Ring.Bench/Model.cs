@@ -19,6 +19,8 @@ internal enum TransportKind
     RingBroadcast,
     RingMpmc,
     RingSlots,
+    RingRr,
+    RingFrag,
 }
 
 /// <summary>What is measured.</summary>
@@ -35,7 +37,7 @@ internal enum ScenarioKind
 /// <summary>The command-line names of transports and scenarios, in table order.</summary>
 internal static class Names
 {
-    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc", "ring-broadcast", "ring-mpmc", "ring-slots"];
+    internal static readonly string[] Transports = ["ring-spin", "ring-hybrid", "ring-block", "pipe", "uds", "shm-floor", "ring-mutex", "flock", "lock-floor", "ring-mpsc", "ring-broadcast", "ring-mpmc", "ring-slots", "ring-rr", "ring-frag"];
 
     internal static readonly string[] Scenarios = ["pingpong", "throughput", "throughput-batch", "idle-wakeup", "lock-uncontended", "lock-contended"];
 
@@ -47,14 +49,26 @@ internal static class Names
     internal static bool IsLock(TransportKind transport) => transport is TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor;
 
     /// <summary>The topology transports (several writer or reader processes) run only the throughput scenario.</summary>
-    internal static bool IsTopology(TransportKind transport) => transport >= TransportKind.RingMpsc;
+    internal static bool IsTopology(TransportKind transport) => transport is TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc or TransportKind.RingSlots;
+
+    /// <summary>The request/response transport runs only ping-pong (its round trip is a request and its response).</summary>
+    internal static bool IsRequestResponse(TransportKind transport) => transport == TransportKind.RingRr;
+
+    /// <summary>ring-frag (messages larger than a frame, fragmented and reassembled) runs only the throughput scenarios.</summary>
+    internal static bool IsFragmenting(TransportKind transport) => transport == TransportKind.RingFrag;
+
+    /// <summary>The transports that take messages above <see cref="BenchSettings.MaxUnfragmentedSize"/>: ring-frag and the stream baselines.</summary>
+    internal static bool TakesHugeMessages(TransportKind transport) => transport is TransportKind.RingFrag or TransportKind.Pipe or TransportKind.Uds;
 
     /// <summary>The lock scenarios run only with the lock transports.</summary>
     internal static bool IsLock(ScenarioKind scenario) => scenario >= ScenarioKind.LockUncontended;
 
     /// <summary>True if the scenario means something for the transport: lock with lock, messages with messages.</summary>
     internal static bool Fits(TransportKind transport, ScenarioKind scenario) =>
-        IsTopology(transport) ? scenario == ScenarioKind.Throughput : IsLock(transport) == IsLock(scenario);
+        IsTopology(transport) ? scenario == ScenarioKind.Throughput
+        : IsRequestResponse(transport) ? scenario == ScenarioKind.PingPong
+        : IsFragmenting(transport) ? scenario is ScenarioKind.Throughput or ScenarioKind.ThroughputBatch
+        : IsLock(transport) == IsLock(scenario);
 
     internal static string LockTransports => string.Join(", ", Transports[(int)TransportKind.RingMutex..((int)TransportKind.LockFloor + 1)]);
 

@@ -56,7 +56,7 @@ public static class Program
         };
         var sizes = new Option<string[]>("--sizes")
         {
-            Description = "Message sizes, comma-separated, e.g. 32,1K,64K (default). At least 16 bytes, at most 4M. The lock scenarios have none.",
+            Description = "Message sizes, comma-separated, e.g. 32,1K,64K (default). At least 16 bytes, at most 16M (above 4M only ring-frag, pipe and uds run). ring-frag runs 1M,16M unless given. The lock scenarios have none.",
             AllowMultipleArgumentsPerToken = true,
         };
         var count = new Option<long?>("--count", "-n")
@@ -163,6 +163,7 @@ public static class Program
             var settings = new BenchSettings(t, s, z, result.GetValue(quick), n, d, w, c, result.GetValue(json), result.GetValue(markdown), r)
             {
                 SvgPath = result.GetValue(svg),
+                SizesGiven = SplitList(result.GetValue(sizes)).Any(),
             };
             return Runner.Run(settings);
         });
@@ -208,7 +209,7 @@ public static class Program
         {
             if (!Units.TryParseSize(text, out int size) || size < Payload.MinimumSize || size > BenchSettings.MaxSize)
             {
-                errors.Add($"size '{text}' is invalid: give bytes from {Payload.MinimumSize} to 4M, e.g. 32, 1K, 64K.");
+                errors.Add($"size '{text}' is invalid: give bytes from {Payload.MinimumSize} to 16M, e.g. 32, 1K, 64K.");
             }
             else if (!list.Contains(size))
             {

@@ -61,6 +61,13 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine("pingpong: round-trip time. throughput: one message per call; throughput-batch: each transport's batched path (ring and shm-floor readers check payloads in place, without copying). " +
             "idle-wakeup: one-way latency (receive time − send timestamp), 1 ms between messages; cpu% = receiver process CPU time / wall time. MB = 10^6 payload bytes.");
+        if (results.Any(r => Names.IsRequestResponse(r.Spec.Transport)))
+        {
+            sb.AppendLine();
+            sb.AppendLine("ring-rr: request/response on a DuplexChannel (RequestClient.Request → RequestServer echo handler → response matched by correlation id and copied to the caller). " +
+                "Its pingpong is the same request/response round trip that pipe and uds make with length-prefixed frames, and ring-hybrid with two bare rings.");
+        }
+
         if (results.Any(r => Names.IsLock(r.Spec.Scenario)))
         {
             sb.AppendLine();

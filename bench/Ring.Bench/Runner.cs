@@ -104,8 +104,13 @@ internal static class Runner
                 }
 
                 // A slot ring carries one fixed type: ring-slots runs its 32-byte struct once, whatever the sizes.
-                foreach (int size in Names.IsLock(scenario) ? [0] : transport == TransportKind.RingSlots ? [32] : settings.Sizes)
+                foreach (int size in Names.IsLock(scenario) ? [0] : transport == TransportKind.RingSlots ? [32] : Names.IsFragmenting(transport) && !settings.SizesGiven ? BenchSettings.DefaultFragmentedSizes : settings.Sizes)
                 {
+                    if (size > BenchSettings.MaxUnfragmentedSize && !Names.TakesHugeMessages(transport))
+                    {
+                        continue;
+                    }
+
                     cells.Add(new CellSpec(transport, scenario, size, settings.PlanFor(scenario, size)));
                 }
             }
@@ -154,6 +159,8 @@ internal static class Runner
                 TransportKind.ShmFloor => ShmFloorTransport.RunParent(spec, resource),
                 TransportKind.RingMutex or TransportKind.Flock or TransportKind.LockFloor => LockTransport.RunParent(spec, resource),
                 TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc or TransportKind.RingSlots => TopologyTransport.RunParent(spec, resource),
+                TransportKind.RingRr => RequestResponseTransport.RunParent(spec, resource),
+                TransportKind.RingFrag => FragmentTransport.RunParent(spec, resource),
                 _ => RingTransport.RunParent(spec, resource),
             };
         }

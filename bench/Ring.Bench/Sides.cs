@@ -116,8 +116,14 @@ internal static class ChildSide
                 case TransportKind.RingMutex or TransportKind.Flock:
                     LockTransport.RunChild(args);
                     break;
+                case TransportKind.RingRr:
+                    RequestResponseTransport.RunChild(args);
+                    break;
                 case TransportKind.RingMpsc or TransportKind.RingBroadcast or TransportKind.RingMpmc or TransportKind.RingSlots:
                     TopologyTransport.RunChild(args);
+                    break;
+                case TransportKind.RingFrag:
+                    FragmentTransport.RunChild(args);
                     break;
                 default:
                     RingTransport.RunChild(args);

@@ -35,6 +35,7 @@ internal static class SvgReport
         ["ring-mutex"] = "#1f77b4",
         ["flock"] = "#d62728",
         ["lock-floor"] = "#555555",
+        ["ring-rr"] = "#17becf",
     };
 
     private static readonly string[] s_spareColors = ["#17becf", "#bcbd22", "#e377c2", "#8c564b", "#7f7f7f", "#aec7e8", "#98df8a", "#ffbb78"];

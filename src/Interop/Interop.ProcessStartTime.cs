@@ -1,6 +1,6 @@
 using System;
 using System.Globalization;
-using System.IO;
+using System.Runtime.InteropServices;
 
 internal static partial class Interop
 {
@@ -14,23 +14,63 @@ internal static partial class Interop
         internal static bool TryGetProcessStartTime(int pid, out long startTime) =>
             TryReadStat(pid, out _, out startTime);
 
-        /// <summary>Reads the state letter (field 3: R, S, D, Z, X, ...) and the start time (field 22) of a process.</summary>
-        internal static bool TryReadStat(int pid, out char state, out long startTime)
+        /// <summary>
+        /// Reads the state letter (field 3: R, S, D, Z, X, ...) and the start time (field 22) of a process. Allocates
+        /// nothing (open/read/close into a stack buffer): waits call it once per liveness interval, on hot threads.
+        /// </summary>
+        internal static unsafe bool TryReadStat(int pid, out char state, out long startTime)
         {
             state = '\0';
             startTime = 0;
-            string text;
-            try
-            {
-                text = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-            catch (UnauthorizedAccessException)
+
+            // "/proc/" + pid + "/stat" + NUL, in ASCII.
+            Span<byte> path = stackalloc byte[32];
+            "/proc/"u8.CopyTo(path);
+            if (pid <= 0 || !pid.TryFormat(path[6..], out int digits, default, CultureInfo.InvariantCulture))
             {
                 return false;
+            }
+
+            "/stat\0"u8.CopyTo(path[(6 + digits)..]);
+
+            // Fields 1-22 take a few hundred bytes at most (the command name is at most 64): 1 KiB holds them.
+            const int Capacity = 1024;
+            byte* buffer = stackalloc byte[Capacity];
+            int length = 0;
+            fixed (byte* p = path)
+            {
+                int fd = Sys.Open(p, Sys.O_RDONLY | Sys.O_CLOEXEC);
+                if (fd < 0)
+                {
+                    return false;
+                }
+
+                try
+                {
+                    while (length < Capacity)
+                    {
+                        nint n = Sys.Read(fd, buffer + length, (nuint)(Capacity - length));
+                        if (n > 0)
+                        {
+                            length += (int)n;
+                        }
+                        else if (n == 0 || Marshal.GetLastPInvokeError() != Errors.EINTR)
+                        {
+                            break;
+                        }
+                    }
+                }
+                finally
+                {
+                    Sys.Close(fd);
+                }
+            }
+
+            // The file is ASCII but for the command name, which the parser skips as a whole: widen byte for byte.
+            Span<char> text = stackalloc char[length];
+            for (int i = 0; i < length; i++)
+            {
+                text[i] = (char)buffer[i];
             }
 
             return TryParseStat(text, out state, out startTime);

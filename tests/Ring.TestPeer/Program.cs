@@ -26,6 +26,11 @@ public static class Program
             return SecurityModes.Run(name, args.AsSpan(2));
         }
 
+        if (ChannelModes.Handles(mode))
+        {
+            return ChannelModes.Run(mode, name, args.AsSpan(2));
+        }
+
         if (SlotModes.Handles(mode))
         {
             return SlotModes.Run(mode, name, args.AsSpan(2));
@@ -54,6 +59,32 @@ public static class Program
             try
             {
                 return ManyToManyModes.Run(mode, name, args.AsSpan(2));
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"peer {mode} failed: {e}");
+                return 4;
+            }
+        }
+
+        if (LaneModes.Handles(mode))
+        {
+            try
+            {
+                return LaneModes.Run(mode, name, args.AsSpan(2));
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"peer {mode} failed: {e}");
+                return 4;
+            }
+        }
+
+        if (FragmentModes.Handles(mode))
+        {
+            try
+            {
+                return FragmentModes.Run(mode, name, args.AsSpan(2));
             }
             catch (Exception e)
             {

@@ -94,6 +94,26 @@ public class InteropTests
         Assert.False(Interop.Procfs.TryParseStat("1 (x) S 1 2", out _, out _));
     }
 
+    [Fact]
+    public void ALivenessCheckReadsProcWithoutAllocating()
+    {
+        long start = ProcessLiveness.CurrentStartTime;
+        Assert.True(ProcessLiveness.IsAlive(Environment.ProcessId, start));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(ProcessLiveness.IsAlive(Environment.ProcessId, start));
+            Assert.False(ProcessLiveness.IsAlive(Environment.ProcessId, start + 1));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(Interop.Procfs.TryReadStat(Environment.ProcessId, out char state, out long startTime));
+        Assert.Contains(state, "RSDT"); // the main thread's state: running, or asleep in a wait
+        Assert.Equal(start, startTime);
+        Assert.False(Interop.Procfs.TryReadStat(0, out _, out _));
+        Assert.False(Interop.Procfs.TryReadStat(int.MaxValue, out _, out _));
+    }
+
     private static unsafe nint SignalAddress(OneToOneRing ring) =>
         (nint)ring.Segment.Memory.Int32At(Ring.Layout.OneToOneRingDescriptor.DataSignalOffset);
 

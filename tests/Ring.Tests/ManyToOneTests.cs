@@ -326,6 +326,18 @@ public class ManyToOneTests
     }
 
     [Fact]
+    public void AnUnalignedTailIsCorruptionNotAStorePastTheMapping()
+    {
+        // Found by the fuzzer: a tail 4 bytes short of the end made the wrap's 8-byte padding store cross the mapping.
+        using var seg = new TestSegment();
+        using var writer = ManyToOneRing.Create(seg.Name, seg.Options(capacity: 1024, maxMessageLength: 100));
+        writer.Segment.Memory.WriteInt64Plain(ManyToOneRingDescriptor.TailOffset, 1024 - 4);
+        var e = Assert.Throws<RingCorruptedException>(() => writer.TryWrite(new byte[100]));
+        Assert.Contains("1020", e.Message);
+        Assert.Contains("alignment", e.Message);
+    }
+
+    [Fact]
     public async Task ReaderAndWritersWaitOnFutexesAcrossObjects()
     {
         using var seg = new TestSegment();

@@ -186,6 +186,13 @@ public sealed unsafe partial class ManyToOneRing
                 ThrowHelper.ThrowCorrupted(Name, $"a writer read tail {tail} after free {_cachedFree}; free never passes the tail");
             }
 
+            // Every claim is a multiple of the frame alignment: an unaligned tail would put an 8-byte header store across
+            // the end of the data region (and of the mapping).
+            if ((tail & (FrameDescriptor.Alignment - 1)) != 0)
+            {
+                ThrowHelper.ThrowCorrupted(Name, $"a writer read tail {tail}, which is not a multiple of the frame alignment {FrameDescriptor.Alignment}");
+            }
+
             long start = tail & _mask;
             long toEnd = _capacity - start;
             long required = aligned <= toEnd ? aligned : toEnd + aligned;
@@ -206,6 +213,8 @@ public sealed unsafe partial class ManyToOneRing
             {
                 continue; // another writer took this position; the next attempt rewrites the intent
             }
+
+            _lastClaimEnd = tail + required;
 
             if (aligned > toEnd)
             {

@@ -66,6 +66,9 @@ public sealed unsafe partial class ManyToOneRing : IMessageWriter, IMessageReade
     private int _claimFrameLength;
     private int _claimType;
 
+    // The end position of this writer's latest claim (delivery confirmation waits for the head to pass it).
+    private long _lastClaimEnd;
+
     // Reader state.
     private bool _isReader;
     private long _head;

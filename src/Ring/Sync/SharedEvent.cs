@@ -51,6 +51,21 @@ public sealed unsafe class SharedEvent : IDisposable
         return new SharedEvent(Segment.Create(name, RingKind.Event, options, m => Initialize(m, mode, initialState)), options);
     }
 
+    /// <summary>
+    /// Creates an auto-reset event whose per-kind extension (<see cref="SyncDescriptor.ExtensionOffset"/>) is written by
+    /// <paramref name="extend"/> before the header is published: a channel that uses the event's futex as its doorbell
+    /// keeps its own description there (see <see cref="Layout.LaneMailboxDescriptor"/>).
+    /// </summary>
+    internal static SharedEvent CreateWithExtension(string name, RingOptions options, Action<SharedMemory> extend) =>
+        new(Segment.Create(name, RingKind.Event, options, m =>
+        {
+            Initialize(m, EventResetMode.AutoReset, initialState: false);
+            extend(m);
+        }), options);
+
+    /// <summary>The mapped segment and futex site (channels built on the event use them directly).</summary>
+    internal PrimitiveCore Core => _core;
+
     /// <summary>Opens an existing event.</summary>
     public static SharedEvent Open(string name, RingOptions? options = null)
     {

@@ -72,7 +72,10 @@ internal sealed class DedicatedAsyncWaiter : IValueTaskSource<bool>, IValueTaskS
             _requests.Wait();
             if (_stopping)
             {
-                if (Volatile.Read(ref _pending) != 0)
+                // Only a wait not yet completed: the owner's interrupt usually ends the current one first (with
+                // ObjectDisposedException) before Stop, and completing the source twice throws on this thread, which
+                // takes the process down. Only this thread completes the source, so the status read here is exact.
+                if (Volatile.Read(ref _pending) != 0 && _core.GetStatus(_core.Version) == ValueTaskSourceStatus.Pending)
                 {
                     _core.SetException(new ObjectDisposedException(_threadName));
                 }

@@ -85,6 +85,18 @@ internal static unsafe class WaitLoop
         return ticks >= long.MaxValue - now ? long.MaxValue : now + ticks;
     }
 
+    /// <summary>The time left until <paramref name="deadline"/> (zero once passed; infinite for long.MaxValue).</summary>
+    internal static TimeSpan Remaining(long deadline)
+    {
+        if (deadline == long.MaxValue)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        long left = deadline - Stopwatch.GetTimestamp();
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)(left * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency)));
+    }
+
     /// <summary>
     /// Waits until <paramref name="condition"/> holds, the deadline passes, or the peer is found dead; the phases
     /// (spin, yield, sleep) follow <paramref name="policy"/>. Throws <see cref="OperationCanceledException"/> on

@@ -93,6 +93,11 @@ public static class Program
             }
         }
 
+        if (StreamModes.Handles(mode))
+        {
+            return StreamModes.Run(mode, name, args.AsSpan(2));
+        }
+
         var settings = new Settings(args.AsSpan(2));
 
         if (SyncModes.Handles(mode))

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
 using System.Threading;
 using Ring.Channels;
@@ -26,18 +25,13 @@ public static class ChannelModes
 
     public static int Run(string mode, string name, ReadOnlySpan<string> args)
     {
-        var s = new Dictionary<string, string>();
-        foreach (string arg in args)
-        {
-            int eq = arg.IndexOf('=', StringComparison.Ordinal);
-            s[eq < 0 ? arg : arg[..eq]] = eq < 0 ? "true" : arg[(eq + 1)..];
-        }
+        Dictionary<string, string> s = PeerArguments.Parse(args);
 
         var options = new RingOptions
         {
             OpenTimeout = TimeSpan.FromSeconds(10),
             LivenessCheckInterval = TimeSpan.FromMilliseconds(20),
-            Capacity = Int(s, "capacity", 1 << 16),
+            Capacity = PeerArguments.Int(s, "capacity", 1 << 16),
         };
         if (s.TryGetValue("dir", out string? dir))
         {
@@ -51,10 +45,10 @@ public static class ChannelModes
                 "ch-duplex-echo" => DuplexEcho(name, options, s.ContainsKey("listen")),
                 "ch-duplex-hold" => DuplexHold(name, options, s.ContainsKey("listen")),
                 "ch-rr-server" => Server(name, options),
-                "ch-rr-client" => Client(name, options, Int(s, "count", 1000)),
-                "ch-confirm-read" => ConfirmRead(name, options, s["kind"], s["go"], Int(s, "count", 1)),
-                "ch-inbox-owner" => InboxOwner(options, Int(s, "count", 100), Int(s, "senders", 1)),
-                "ch-inbox-send" => InboxSend(options, Int(s, "pid", 0), Int(s, "count", 100), Int(s, "id", 0)),
+                "ch-rr-client" => Client(name, options, PeerArguments.Int(s, "count", 1000)),
+                "ch-confirm-read" => ConfirmRead(name, options, s["kind"], s["go"], PeerArguments.Int(s, "count", 1)),
+                "ch-inbox-owner" => InboxOwner(options, PeerArguments.Int(s, "count", 100), PeerArguments.Int(s, "senders", 1)),
+                "ch-inbox-send" => InboxSend(options, PeerArguments.Int(s, "pid", 0), PeerArguments.Int(s, "count", 100), PeerArguments.Int(s, "id", 0)),
                 _ => 2,
             };
         }
@@ -64,9 +58,6 @@ public static class ChannelModes
             return 4;
         }
     }
-
-    private static int Int(Dictionary<string, string> s, string key, int value) =>
-        s.TryGetValue(key, out string? text) ? int.Parse(text, CultureInfo.InvariantCulture) : value;
 
     private static DuplexChannel Open(string name, RingOptions options, bool listen) =>
         listen ? DuplexChannel.Listen(name, options) : DuplexChannel.Connect(name, TimeSpan.FromSeconds(30), options);

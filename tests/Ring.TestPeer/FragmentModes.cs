@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Threading;
 using Ring.Channels;
 
@@ -19,12 +18,7 @@ public static class FragmentModes
 
     public static int Run(string mode, string name, ReadOnlySpan<string> args)
     {
-        var s = new Dictionary<string, string>();
-        foreach (string arg in args)
-        {
-            int eq = arg.IndexOf('=', StringComparison.Ordinal);
-            s[eq < 0 ? arg : arg[..eq]] = eq < 0 ? "true" : arg[(eq + 1)..];
-        }
+        Dictionary<string, string> s = PeerArguments.Parse(args);
 
         var options = new RingOptions { OpenTimeout = TimeSpan.FromSeconds(10) };
         if (s.TryGetValue("dir", out string? dir))
@@ -32,15 +26,15 @@ public static class FragmentModes
             options.Directory = dir;
         }
 
-        int id = Int(s, "id", 0);
-        int count = Int(s, "count", 10);
-        int min = Int(s, "min", 1);
-        int max = Int(s, "max", 1 << 20);
+        int id = PeerArguments.Int(s, "id", 0);
+        int count = PeerArguments.Int(s, "count", 10);
+        int min = PeerArguments.Int(s, "min", 1);
+        int max = PeerArguments.Int(s, "max", 1 << 20);
         using var writer = new FragmentingWriter(ManyToOneRing.Open(name, options), new FragmentationOptions { MaxMessageSize = 64 << 20 });
         return mode switch
         {
-            "frag-write" => Write(writer, id, count, min, max, Int(s, "linger", 0)),
-            "frag-write-mid" => WriteThenDieMidMessage(writer, id, count, min, max, Int(s, "mid", 2)),
+            "frag-write" => Write(writer, id, count, min, max, PeerArguments.Int(s, "linger", 0)),
+            "frag-write-mid" => WriteThenDieMidMessage(writer, id, count, min, max, PeerArguments.Int(s, "mid", 2)),
             _ => 2,
         };
     }
@@ -57,9 +51,6 @@ public static class FragmentModes
 
     /// <summary>Fills message <paramref name="sequence"/> of writer <paramref name="id"/>.</summary>
     public static void Fill(Span<byte> payload, int id, long sequence) => MessagePattern.Fill(payload, (ulong)id + 1, sequence);
-
-    private static int Int(Dictionary<string, string> s, string key, int value) =>
-        s.TryGetValue(key, out string? text) ? int.Parse(text, CultureInfo.InvariantCulture) : value;
 
     private static int Write(FragmentingWriter writer, int id, int count, int min, int max, int lingerMs)
     {

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
 using System.Threading;
 using Ring.Channels;
 
@@ -18,12 +17,7 @@ public static class LaneModes
 
     public static int Run(string mode, string name, ReadOnlySpan<string> args)
     {
-        var s = new Dictionary<string, string>();
-        foreach (string arg in args)
-        {
-            int eq = arg.IndexOf('=', StringComparison.Ordinal);
-            s[eq < 0 ? arg : arg[..eq]] = eq < 0 ? "true" : arg[(eq + 1)..];
-        }
+        Dictionary<string, string> s = PeerArguments.Parse(args);
 
         var options = new LaneOptions
         {
@@ -38,10 +32,10 @@ public static class LaneModes
             options.Ring.Directory = dir;
         }
 
-        int id = Int(s, "id", 0);
-        int lane = Int(s, "lane", 0);
-        int count = Int(s, "count", 1000);
-        int max = Int(s, "max", 200);
+        int id = PeerArguments.Int(s, "id", 0);
+        int lane = PeerArguments.Int(s, "lane", 0);
+        int count = PeerArguments.Int(s, "count", 1000);
+        int max = PeerArguments.Int(s, "max", 200);
         using LaneMailbox mailbox = LaneMailbox.Open(name, options);
         return mode switch
         {
@@ -52,9 +46,6 @@ public static class LaneModes
             _ => 2,
         };
     }
-
-    private static int Int(Dictionary<string, string> s, string key, int value) =>
-        s.TryGetValue(key, out string? text) ? int.Parse(text, CultureInfo.InvariantCulture) : value;
 
     /// <summary>Sends messages 0..count-1 on the lane, blocking while it is full; then completes, exits or hangs.</summary>
     private static int Send(LaneMailbox mailbox, int id, int lane, long count, int max, bool waitForSleep, bool complete, bool hang)

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Threading;
 
 namespace Ring.TestPeer;
@@ -16,12 +15,7 @@ public static class ManyToManyModes
 
     public static int Run(string mode, string name, ReadOnlySpan<string> args)
     {
-        var s = new Dictionary<string, string>();
-        foreach (string arg in args)
-        {
-            int eq = arg.IndexOf('=', StringComparison.Ordinal);
-            s[eq < 0 ? arg : arg[..eq]] = eq < 0 ? "true" : arg[(eq + 1)..];
-        }
+        Dictionary<string, string> s = PeerArguments.Parse(args);
 
         var options = new RingOptions
         {
@@ -33,16 +27,16 @@ public static class ManyToManyModes
             options.Directory = dir;
         }
 
-        int id = Int(s, "id", 0);
-        int count = Int(s, "count", 1000);
-        int max = Int(s, "max", 256);
+        int id = PeerArguments.Int(s, "id", 0);
+        int count = PeerArguments.Int(s, "count", 1000);
+        int max = PeerArguments.Int(s, "max", 256);
         using ManyToManyRing ring = ManyToManyRing.Open(name, options);
         return mode switch
         {
-            "m2m-write" => Write(ring, id, count, max, Int(s, "claim-every", 0)),
+            "m2m-write" => Write(ring, id, count, max, PeerArguments.Int(s, "claim-every", 0)),
             "m2m-claim-hang" => ClaimAndHang(ring, id, count, max),
-            "m2m-read" => Read(ring, Int(s, "writers", 1), count, max),
-            "m2m-read-hang" => ReadAndHang(ring, Int(s, "hold", 0), max),
+            "m2m-read" => Read(ring, PeerArguments.Int(s, "writers", 1), count, max),
+            "m2m-read-hang" => ReadAndHang(ring, PeerArguments.Int(s, "hold", 0), max),
             _ => 2,
         };
     }
@@ -83,9 +77,6 @@ public static class ManyToManyModes
 
         return sequence;
     }
-
-    private static int Int(Dictionary<string, string> s, string key, int value) =>
-        s.TryGetValue(key, out string? text) ? int.Parse(text, CultureInfo.InvariantCulture) : value;
 
     /// <summary>
     /// Writes messages 0..count-1, blocking when full; then waits (bounded) until a reader has taken the last one and

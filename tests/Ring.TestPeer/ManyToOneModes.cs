@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Threading;
 
 namespace Ring.TestPeer;
@@ -16,12 +15,7 @@ public static class ManyToOneModes
 
     public static int Run(string mode, string name, ReadOnlySpan<string> args)
     {
-        var s = new Dictionary<string, string>();
-        foreach (string arg in args)
-        {
-            int eq = arg.IndexOf('=', StringComparison.Ordinal);
-            s[eq < 0 ? arg : arg[..eq]] = eq < 0 ? "true" : arg[(eq + 1)..];
-        }
+        Dictionary<string, string> s = PeerArguments.Parse(args);
 
         var options = new RingOptions
         {
@@ -34,23 +28,20 @@ public static class ManyToOneModes
             options.Directory = dir;
         }
 
-        int id = Int(s, "id", 0);
-        long count = Int(s, "count", 1000);
-        int max = Int(s, "max", 256);
-        int claimEvery = Int(s, "claim-every", 0);
+        int id = PeerArguments.Int(s, "id", 0);
+        long count = PeerArguments.Int(s, "count", 1000);
+        int max = PeerArguments.Int(s, "max", 256);
+        int claimEvery = PeerArguments.Int(s, "claim-every", 0);
         using ManyToOneRing ring = ManyToOneRing.Open(name, options);
         return mode switch
         {
             "m1-write" => Write(ring, id, count, max, claimEvery, s.ContainsKey("complete")),
             "m1-write-forever" => Write(ring, id, long.MaxValue, max, claimEvery, complete: false),
             "m1-claim-hang" => ClaimAndHang(ring, id, count, max),
-            "m1-read" => Read(ring, Int(s, "writers", 1), max),
+            "m1-read" => Read(ring, PeerArguments.Int(s, "writers", 1), max),
             _ => 2,
         };
     }
-
-    private static int Int(Dictionary<string, string> s, string key, int value) =>
-        s.TryGetValue(key, out string? text) ? int.Parse(text, CultureInfo.InvariantCulture) : value;
 
     /// <summary>Writes messages 0..count-1, blocking when full; every claimEvery-th goes through claim/commit.</summary>
     private static int Write(ManyToOneRing ring, int id, long count, int max, int claimEvery, bool complete)

@@ -24,12 +24,7 @@ public static class StreamModes
 
     public static int Run(string mode, string name, ReadOnlySpan<string> args)
     {
-        var s = new Dictionary<string, string>();
-        foreach (string arg in args)
-        {
-            int eq = arg.IndexOf('=', StringComparison.Ordinal);
-            s[eq < 0 ? arg : arg[..eq]] = eq < 0 ? "true" : arg[(eq + 1)..];
-        }
+        Dictionary<string, string> s = PeerArguments.Parse(args);
 
         int count = s.TryGetValue("count", out string? c) ? int.Parse(c, CultureInfo.InvariantCulture) : 100;
         long bytes = s.TryGetValue("bytes", out string? b) ? long.Parse(b, CultureInfo.InvariantCulture) : 100_000;

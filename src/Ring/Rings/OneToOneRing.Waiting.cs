@@ -75,44 +75,22 @@ public sealed partial class OneToOneRing
             return ReadStatus.Message;
         }
 
-        if (IsCompletedAndDrained())
-        {
-            return ReadStatus.Completed;
-        }
-
         long deadline = WaitLoop.Deadline(timeout);
-        EnterBlocking();
-        try
+        while (true)
         {
-            while (true)
+            // WaitToRead passes a dead writer's torn claim and reports the end of the stream; a frame it saw may be
+            // padding only, so a read that finds nothing waits again.
+            ReadStatus status = WaitToRead(deadline, cancellationToken);
+            if (status != ReadStatus.Message)
             {
-                WaitOutcome outcome = WaitForData(deadline, cancellationToken);
-                ThrowIfDisposed();
-                if (TryRead(destination, out message))
-                {
-                    return ReadStatus.Message;
-                }
-
-                if (IsCompletedAndDrained())
-                {
-                    return ReadStatus.Completed;
-                }
-
-                if (outcome == WaitOutcome.TimedOut)
-                {
-                    return ReadStatus.TimedOut;
-                }
-
-                // The writer is dead: pass a claim it left uncommitted, read anything after it, then report.
-                if (outcome == WaitOutcome.PeerGone && !SkipTornClaimAtHead())
-                {
-                    return ReadStatus.WriterDied;
-                }
+                message = default;
+                return status;
             }
-        }
-        finally
-        {
-            ExitBlocking();
+
+            if (TryRead(destination, out message))
+            {
+                return ReadStatus.Message;
+            }
         }
     }
 

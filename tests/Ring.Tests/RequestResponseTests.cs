@@ -202,6 +202,32 @@ public class RequestResponseTests
     }
 
     [Fact]
+    public async Task DisposingAServingServerCancelsItsTaskAndRemovesTheChannel()
+    {
+        using var dir = new TestDirectory();
+        RequestServer server = RequestServer.Listen("rr", static (request, type, response) => response.Write(request), DuplexChannelTests.Options(dir));
+        Task<ReadStatus> run = server.Start();
+        // Start throws synchronously (the analyzer takes any Task-returning call for an asynchronous one).
+        InvalidOperationException? again = null;
+        try
+        {
+            _ = server.Start();
+        }
+        catch (InvalidOperationException e)
+        {
+            again = e;
+        }
+
+        Assert.NotNull(again);
+        Assert.Contains("already started", again.Message, StringComparison.Ordinal);
+        server.Dispose();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(Long));
+        Assert.True(run.IsCanceled);
+        Assert.False(System.IO.File.Exists(dir.File("rr" + DuplexChannel.UpSuffix)));
+        Assert.Throws<ObjectDisposedException>(() => server.Run());
+    }
+
+    [Fact]
     public async Task AClientThatDiesEndsTheServersRun()
     {
         using var dir = new TestDirectory();

@@ -92,12 +92,12 @@ public sealed class DuplexChannel : IDisposable
 
     /// <summary>
     /// Creates the channel's two segments and attaches as the listening side. A channel of that name left by dead
-    /// processes (every party dead) is removed first; one whose listener is alive is refused.
+    /// processes (every party dead) is removed first; one with any live party (listener or connector) is refused.
     /// </summary>
     /// <param name="name">The channel's name; NAME.up and NAME.down must be valid segment names (see <see cref="RingOptions.Directory"/>).</param>
     /// <param name="options">Capacity, maximum message length and waiting of both rings.</param>
     /// <param name="removeOnDispose">Remove the two segment files when this side is disposed (default true).</param>
-    /// <exception cref="IOException">A live listener holds the name, or the segments cannot be created.</exception>
+    /// <exception cref="IOException">A live process still holds a channel of that name, or the segments cannot be created.</exception>
     public static DuplexChannel Listen(string name, RingOptions? options = null, bool removeOnDispose = true)
     {
         ArgumentNullException.ThrowIfNull(name);

@@ -59,7 +59,7 @@ public sealed class RequestServer : IDisposable
     public long MalformedRequests => Volatile.Read(ref _malformed);
 
     /// <summary>Creates the channel <paramref name="name"/> and returns its server (not yet running: see <see cref="Run"/> and <see cref="Start"/>).</summary>
-    /// <exception cref="System.IO.IOException">A live listener holds the name.</exception>
+    /// <exception cref="System.IO.IOException">A live process still holds a channel of that name.</exception>
     public static RequestServer Listen(string name, RequestHandler handler, RingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -122,7 +122,8 @@ public sealed class RequestServer : IDisposable
 
     /// <summary>
     /// Runs <see cref="Run"/> on a dedicated background thread (never a thread-pool thread). The task ends with the
-    /// conversation (its result says how), or faults with what stopped it.
+    /// conversation (its result says how), is cancelled if the server is disposed while serving, or faults with what
+    /// stopped it.
     /// </summary>
     public Task<ReadStatus> Start()
     {
@@ -139,6 +140,10 @@ public sealed class RequestServer : IDisposable
             try
             {
                 completion.SetResult(Run());
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                completion.SetCanceled(); // disposed while serving
             }
             catch (Exception e)
             {

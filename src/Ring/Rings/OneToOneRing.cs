@@ -181,6 +181,7 @@ public sealed unsafe partial class OneToOneRing : IMessageWriter, IMessageReader
 
         _readWaiter?.Stop(TimeSpan.FromSeconds(5));
         _writeWaiter?.Stop(TimeSpan.FromSeconds(5));
+        _confirmWaiter?.Stop(TimeSpan.FromSeconds(5));
         if (_isWriter)
         {
             Detach(OneToOneRingDescriptor.WriterPidOffset);

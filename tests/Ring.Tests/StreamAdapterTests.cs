@@ -576,6 +576,47 @@ public class StreamAdapterTests
     }
 
     [Fact]
+    public async Task PipeWriterWriteAsyncCancelledByItsTokenKeepsTheRestBuffered()
+    {
+        using var seg = new TestSegment();
+        using var writerRing = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1024, maxMessageLength: 100));
+        using var readerRing = OneToOneRing.Open(seg.Name, seg.Options());
+        var writer = new RingPipeWriter(writerRing, leaveOpen: true);
+        using var reading = RingStream.ForReading(readerRing, leaveOpen: true);
+        reading.ReadTimeout = (int)Long.TotalMilliseconds;
+        byte[] source = new byte[10_000];
+        StreamContent.Fill(source, 0);
+
+        // Nobody reads: the write straight from the source fills the ring and waits; the token cancels it. The bytes it
+        // did not publish must stay buffered (as after a cancelled FlushAsync), not vanish from the middle of the stream.
+        using var cts = new CancellationTokenSource();
+        ValueTask<FlushResult> write = writer.WriteAsync(source, cts.Token);
+        Assert.False(write.IsCompleted);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await write.AsTask().WaitAsync(Long));
+        Assert.InRange(writer.UnflushedBytes, 9000, 9999);
+
+        long position = 0;
+        var drain = Task.Run(() =>
+        {
+            byte[] buffer = new byte[64];
+            while (true)
+            {
+                int read = reading.Read(buffer);
+                if (read == 0 || StreamContent.Mismatch(buffer.AsSpan(0, read), position) >= 0)
+                {
+                    return;
+                }
+
+                position += read;
+            }
+        });
+        await Task.Run(() => writer.Complete()).WaitAsync(Long);
+        await drain.WaitAsync(Long);
+        Assert.Equal(source.Length, position);
+    }
+
+    [Fact]
     public async Task PipeReaderRaisesAnAbortAfterTheBytesBeforeIt()
     {
         using var seg = new TestSegment();

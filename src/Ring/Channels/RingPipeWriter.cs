@@ -155,7 +155,7 @@ public sealed class RingPipeWriter : PipeWriter
     /// <summary>
     /// Writes <paramref name="source"/> and flushes. When nothing is buffered and it does not fit in the buffer, it is
     /// published straight from <paramref name="source"/> (the buffer does not grow to its size); after
-    /// <see cref="CancelPendingFlush"/> the bytes not yet published are buffered for the next flush.
+    /// <see cref="CancelPendingFlush"/> or the token's cancellation the bytes not yet published are buffered for the next flush.
     /// </summary>
     /// <exception cref="IOException">The reader died while the ring was full (pid in the message).</exception>
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
@@ -215,6 +215,13 @@ public sealed class RingPipeWriter : PipeWriter
             {
                 BufferRest(source.Span[published..]);
                 return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The caller's token: the frames before stay published, so the rest must stay buffered (as a cancelled
+                // FlushAsync leaves it), else the next flush would leave a hole in the middle of the stream.
+                BufferRest(source.Span[published..]);
+                throw;
             }
             catch (RingPeerDeadException e)
             {

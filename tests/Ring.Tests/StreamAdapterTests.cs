@@ -617,6 +617,29 @@ public class StreamAdapterTests
     }
 
     [Fact]
+    public async Task PipeReaderReturnsAtOnceTheBytesItTookBeforeAFrameOfAnotherType()
+    {
+        using var seg = new TestSegment();
+        using var writerRing = OneToOneRing.Create(seg.Name, seg.Options(capacity: 4096, maxMessageLength: 100));
+        using var readerRing = OneToOneRing.Open(seg.Name, seg.Options());
+        var reader = new RingPipeReader(readerRing, leaveOpen: true);
+        writerRing.TryWrite([1]);
+        ReadResult result = await reader.ReadAsync().AsTask().WaitAsync(Long);
+        reader.AdvanceTo(result.Buffer.End);
+
+        // Two bytes, then a frame no stream writer writes: the read that meets it raises the error, and the two bytes it
+        // took along before are still unexamined, so the next read returns them at once instead of waiting for more.
+        writerRing.TryWrite([2, 3]);
+        writerRing.TryWrite([9], type: 42);
+        await Assert.ThrowsAsync<IOException>(async () => await reader.ReadAsync().AsTask().WaitAsync(Long));
+        ValueTask<ReadResult> next = reader.ReadAsync();
+        Assert.True(next.IsCompleted, "the read waited although bytes it had never returned were buffered");
+        result = await next;
+        Assert.Equal(new byte[] { 2, 3 }, result.Buffer.ToArray());
+        reader.AdvanceTo(result.Buffer.End);
+    }
+
+    [Fact]
     public async Task PipeReaderRaisesAnAbortAfterTheBytesBeforeIt()
     {
         using var seg = new TestSegment();

@@ -290,6 +290,32 @@ public class StreamAdapterTests
     }
 
     [Fact]
+    public async Task AFlushWhoseReaderDiesAfterSomeFramesCountsTheBytesItPublished()
+    {
+        const int Bytes = 10_000;
+        using var seg = new TestSegment();
+        using var ring = OneToOneRing.Create(seg.Name, Options(seg));
+        using var peer = Peer.Start("stream-read-then-hang", seg.Name, "bytes=200");
+        var writer = new RingPipeWriter(ring, leaveOpen: true);
+        StreamContent.Fill(writer.GetSpan(200)[..200], 0);
+        writer.Advance(200);
+        await writer.FlushAsync().AsTask().WaitAsync(Long);
+        peer.WaitForLine("read", Long);
+        peer.Kill();
+
+        // The ring is empty: the flush publishes frames until it is full, then waits and sees the reader dead. The
+        // message must count those frames against the whole flush, not against what was left when the wait began.
+        long before = ring.GetStatistics().MessagesWritten;
+        writer.GetSpan(Bytes);
+        writer.Advance(Bytes);
+        IOException error = await Assert.ThrowsAsync<IOException>(async () => await writer.FlushAsync().AsTask().WaitAsync(Long));
+        long published = (ring.GetStatistics().MessagesWritten - before) * ring.MaxMessageLength;
+        Assert.InRange(published, 1, Bytes - 1);
+        Assert.Contains($"pid {peer.ProcessId}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"; {published} of the {Bytes} bytes of this write were published", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadTimeoutAndWriteTimeoutThrowTimeoutException()
     {
         using var seg = new TestSegment();

@@ -113,12 +113,13 @@ public sealed class RingPipeWriter : PipeWriter
             return ValueTask.FromCanceled<FlushResult>(cancellationToken);
         }
 
-        return TryPublish() ? default : FlushSlowAsync(cancellationToken);
+        // Counted before the fast path: the frames it publishes belong to this flush (a reader-died message counts them).
+        long total = _written - _flushed;
+        return TryPublish() ? default : FlushSlowAsync(total, cancellationToken);
     }
 
-    private async ValueTask<FlushResult> FlushSlowAsync(CancellationToken cancellationToken)
+    private async ValueTask<FlushResult> FlushSlowAsync(long total, CancellationToken cancellationToken)
     {
-        long total = _written - _flushed;
         while (true)
         {
             int length = Math.Min(_written - _flushed, _maxFrame);

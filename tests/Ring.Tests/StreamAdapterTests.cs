@@ -643,6 +643,26 @@ public class StreamAdapterTests
     }
 
     [Fact]
+    public async Task PipeWriterWriteAsyncWithATokenAlreadyCancelledBuffersTheSourceWhateverItsSize()
+    {
+        using var seg = new TestSegment();
+        using var writerRing = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1024, maxMessageLength: 100));
+        var writer = new RingPipeWriter(writerRing, leaveOpen: true);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        // A small source is copied into the buffer, then the flush is cancelled: the bytes stay buffered. A source larger
+        // than the buffer (published straight from the source otherwise) must end the same way, not vanish.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await writer.WriteAsync(new byte[10], cts.Token));
+        Assert.Equal(10, writer.UnflushedBytes);
+        Assert.False((await writer.FlushAsync().AsTask().WaitAsync(Long)).IsCanceled);
+        Assert.Equal(0, writer.UnflushedBytes);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await writer.WriteAsync(new byte[10_000], cts.Token));
+        Assert.Equal(10_000, writer.UnflushedBytes);
+        Assert.Equal(1, writerRing.GetStatistics().MessagesWritten);
+    }
+
+    [Fact]
     public async Task PipeReaderReturnsAtOnceTheBytesItTookBeforeAFrameOfAnotherType()
     {
         using var seg = new TestSegment();

@@ -178,6 +178,8 @@ public sealed class RingPipeWriter : PipeWriter
 
         if (cancellationToken.IsCancellationRequested)
         {
+            // As the small path (copied, then the flush is cancelled) and a cancellation during the wait: buffered.
+            BufferRest(source.Span);
             return ValueTask.FromCanceled<FlushResult>(cancellationToken);
         }
 

@@ -290,6 +290,32 @@ public class StreamAdapterTests
     }
 
     [Fact]
+    public async Task AFlushWhoseReaderDiesAfterSomeFramesCountsTheBytesItPublished()
+    {
+        const int Bytes = 10_000;
+        using var seg = new TestSegment();
+        using var ring = OneToOneRing.Create(seg.Name, Options(seg));
+        using var peer = Peer.Start("stream-read-then-hang", seg.Name, "bytes=200");
+        var writer = new RingPipeWriter(ring, leaveOpen: true);
+        StreamContent.Fill(writer.GetSpan(200)[..200], 0);
+        writer.Advance(200);
+        await writer.FlushAsync().AsTask().WaitAsync(Long);
+        peer.WaitForLine("read", Long);
+        peer.Kill();
+
+        // The ring is empty: the flush publishes frames until it is full, then waits and sees the reader dead. The
+        // message must count those frames against the whole flush, not against what was left when the wait began.
+        long before = ring.GetStatistics().MessagesWritten;
+        writer.GetSpan(Bytes);
+        writer.Advance(Bytes);
+        IOException error = await Assert.ThrowsAsync<IOException>(async () => await writer.FlushAsync().AsTask().WaitAsync(Long));
+        long published = (ring.GetStatistics().MessagesWritten - before) * ring.MaxMessageLength;
+        Assert.InRange(published, 1, Bytes - 1);
+        Assert.Contains($"pid {peer.ProcessId}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"; {published} of the {Bytes} bytes of this write were published", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadTimeoutAndWriteTimeoutThrowTimeoutException()
     {
         using var seg = new TestSegment();
@@ -573,6 +599,90 @@ public class StreamAdapterTests
         await drain.WaitAsync(Long);
         Assert.Equal(source.Length, position);
         Assert.Equal(0, writer.UnflushedBytes);
+    }
+
+    [Fact]
+    public async Task PipeWriterWriteAsyncCancelledByItsTokenKeepsTheRestBuffered()
+    {
+        using var seg = new TestSegment();
+        using var writerRing = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1024, maxMessageLength: 100));
+        using var readerRing = OneToOneRing.Open(seg.Name, seg.Options());
+        var writer = new RingPipeWriter(writerRing, leaveOpen: true);
+        using var reading = RingStream.ForReading(readerRing, leaveOpen: true);
+        reading.ReadTimeout = (int)Long.TotalMilliseconds;
+        byte[] source = new byte[10_000];
+        StreamContent.Fill(source, 0);
+
+        // Nobody reads: the write straight from the source fills the ring and waits; the token cancels it. The bytes it
+        // did not publish must stay buffered (as after a cancelled FlushAsync), not vanish from the middle of the stream.
+        using var cts = new CancellationTokenSource();
+        ValueTask<FlushResult> write = writer.WriteAsync(source, cts.Token);
+        Assert.False(write.IsCompleted);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await write.AsTask().WaitAsync(Long));
+        Assert.InRange(writer.UnflushedBytes, 9000, 9999);
+
+        long position = 0;
+        var drain = Task.Run(() =>
+        {
+            byte[] buffer = new byte[64];
+            while (true)
+            {
+                int read = reading.Read(buffer);
+                if (read == 0 || StreamContent.Mismatch(buffer.AsSpan(0, read), position) >= 0)
+                {
+                    return;
+                }
+
+                position += read;
+            }
+        });
+        await Task.Run(() => writer.Complete()).WaitAsync(Long);
+        await drain.WaitAsync(Long);
+        Assert.Equal(source.Length, position);
+    }
+
+    [Fact]
+    public async Task PipeWriterWriteAsyncWithATokenAlreadyCancelledBuffersTheSourceWhateverItsSize()
+    {
+        using var seg = new TestSegment();
+        using var writerRing = OneToOneRing.Create(seg.Name, seg.Options(capacity: 1024, maxMessageLength: 100));
+        var writer = new RingPipeWriter(writerRing, leaveOpen: true);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        // A small source is copied into the buffer, then the flush is cancelled: the bytes stay buffered. A source larger
+        // than the buffer (published straight from the source otherwise) must end the same way, not vanish.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await writer.WriteAsync(new byte[10], cts.Token));
+        Assert.Equal(10, writer.UnflushedBytes);
+        Assert.False((await writer.FlushAsync().AsTask().WaitAsync(Long)).IsCanceled);
+        Assert.Equal(0, writer.UnflushedBytes);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await writer.WriteAsync(new byte[10_000], cts.Token));
+        Assert.Equal(10_000, writer.UnflushedBytes);
+        Assert.Equal(1, writerRing.GetStatistics().MessagesWritten);
+    }
+
+    [Fact]
+    public async Task PipeReaderReturnsAtOnceTheBytesItTookBeforeAFrameOfAnotherType()
+    {
+        using var seg = new TestSegment();
+        using var writerRing = OneToOneRing.Create(seg.Name, seg.Options(capacity: 4096, maxMessageLength: 100));
+        using var readerRing = OneToOneRing.Open(seg.Name, seg.Options());
+        var reader = new RingPipeReader(readerRing, leaveOpen: true);
+        writerRing.TryWrite([1]);
+        ReadResult result = await reader.ReadAsync().AsTask().WaitAsync(Long);
+        reader.AdvanceTo(result.Buffer.End);
+
+        // Two bytes, then a frame no stream writer writes: the read that meets it raises the error, and the two bytes it
+        // took along before are still unexamined, so the next read returns them at once instead of waiting for more.
+        writerRing.TryWrite([2, 3]);
+        writerRing.TryWrite([9], type: 42);
+        await Assert.ThrowsAsync<IOException>(async () => await reader.ReadAsync().AsTask().WaitAsync(Long));
+        ValueTask<ReadResult> next = reader.ReadAsync();
+        Assert.True(next.IsCompleted, "the read waited although bytes it had never returned were buffered");
+        result = await next;
+        Assert.Equal(new byte[] { 2, 3 }, result.Buffer.ToArray());
+        reader.AdvanceTo(result.Buffer.End);
     }
 
     [Fact]

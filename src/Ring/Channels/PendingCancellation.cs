@@ -16,7 +16,11 @@ internal sealed class PendingCancellation
     internal void Request()
     {
         // The flag first: a waiter that publishes its source after this load still sees the flag (ConsumeRequest).
-        Volatile.Write(ref _requested, 1);
+        // A full fence, not a release store: store-then-load (flag, then source) against the waiter's store-then-load
+        // (source, then flag in ConsumeRequest's exchange) is Dekker's pattern. A release store may be overtaken by the
+        // load of the source (x64's store buffer allows it), and then both sides read the old values: this cancels the
+        // previous source while the waiter, having seen no flag, waits on its new one, and CancelPendingRead is lost.
+        Interlocked.Exchange(ref _requested, 1);
         CancellationTokenSource? source = Volatile.Read(ref _source);
         try
         {

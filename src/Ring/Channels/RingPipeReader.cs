@@ -277,6 +277,9 @@ public sealed class RingPipeReader : PipeReader
             {
                 _end += message.Length;
                 pulled += message.Length;
+
+                // New bytes are unexamined: if a later frame of this pull throws, the next read returns them at once.
+                _examinedEverything = false;
             }
             else if (message.Type == StreamFrames.AbortType)
             {

@@ -113,12 +113,13 @@ public sealed class RingPipeWriter : PipeWriter
             return ValueTask.FromCanceled<FlushResult>(cancellationToken);
         }
 
-        return TryPublish() ? default : FlushSlowAsync(cancellationToken);
+        // Counted before the fast path: the frames it publishes belong to this flush (a reader-died message counts them).
+        long total = _written - _flushed;
+        return TryPublish() ? default : FlushSlowAsync(total, cancellationToken);
     }
 
-    private async ValueTask<FlushResult> FlushSlowAsync(CancellationToken cancellationToken)
+    private async ValueTask<FlushResult> FlushSlowAsync(long total, CancellationToken cancellationToken)
     {
-        long total = _written - _flushed;
         while (true)
         {
             int length = Math.Min(_written - _flushed, _maxFrame);
@@ -155,7 +156,7 @@ public sealed class RingPipeWriter : PipeWriter
     /// <summary>
     /// Writes <paramref name="source"/> and flushes. When nothing is buffered and it does not fit in the buffer, it is
     /// published straight from <paramref name="source"/> (the buffer does not grow to its size); after
-    /// <see cref="CancelPendingFlush"/> the bytes not yet published are buffered for the next flush.
+    /// <see cref="CancelPendingFlush"/> or the token's cancellation the bytes not yet published are buffered for the next flush.
     /// </summary>
     /// <exception cref="IOException">The reader died while the ring was full (pid in the message).</exception>
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
@@ -177,6 +178,8 @@ public sealed class RingPipeWriter : PipeWriter
 
         if (cancellationToken.IsCancellationRequested)
         {
+            // As the small path (copied, then the flush is cancelled) and a cancellation during the wait: buffered.
+            BufferRest(source.Span);
             return ValueTask.FromCanceled<FlushResult>(cancellationToken);
         }
 
@@ -215,6 +218,13 @@ public sealed class RingPipeWriter : PipeWriter
             {
                 BufferRest(source.Span[published..]);
                 return new FlushResult(isCanceled: true, isCompleted: false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The caller's token: the frames before stay published, so the rest must stay buffered (as a cancelled
+                // FlushAsync leaves it), else the next flush would leave a hole in the middle of the stream.
+                BufferRest(source.Span[published..]);
+                throw;
             }
             catch (RingPeerDeadException e)
             {

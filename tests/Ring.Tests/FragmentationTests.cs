@@ -245,6 +245,30 @@ public class FragmentationTests
     }
 
     [Fact]
+    public void ASingleFrameMessageLongerThanTheReadersMaximumIsDiscardedAndCountedNotKeptForever()
+    {
+        // A plain writer (or a fragmenting one configured with a larger maximum) sends one frame longer than the
+        // reader's MaxMessageSize: no destination of MaxMessageSize bytes could ever take it, so keeping it for the next
+        // read would block the reader for good. It is dropped and counted, as an oversized fragmented message is.
+        using var seg = new TestSegment();
+        using var ring = ManyToOneRing.Create(seg.Name, seg.Options(capacity: Capacity));
+        using var reader = new ReassemblingReader(ring, new FragmentationOptions { MaxMessageSize = 1000 }, leaveOpen: true);
+        byte[] small = Pattern(10, 8);
+        Assert.True(ring.TryWrite(new byte[2000], 3));
+        Assert.True(ring.TryWrite(small, 4));
+        Assert.True(ring.TryWrite(new byte[1001], 3));
+        Assert.True(ring.TryWrite(small, 5));
+        byte[] buffer = new byte[reader.MaxMessageSize];
+        Assert.True(reader.TryRead(buffer, out RingMessage m));
+        Assert.Equal(new RingMessage(10, 4), m);
+        Assert.Equal(ReadStatus.Message, reader.Read(buffer, out m, Long));
+        Assert.Equal(new RingMessage(10, 5), m);
+        Assert.True(small.AsSpan().SequenceEqual(buffer.AsSpan(0, 10)));
+        Assert.Equal((2, 3001), (reader.AbandonedMessages, reader.AbandonedBytes));
+        Assert.Equal(2, reader.MessagesRead);
+    }
+
+    [Fact]
     public void AWriteThatTimesOutMidMessageIsGivenUpAndNeverHandedOut()
     {
         using var seg = new TestSegment();

@@ -307,6 +307,32 @@ public class FragmentationTests
     }
 
     [Fact]
+    public void DisposingAWriterWithAPendingCancelSendsItSoTheReaderDropsThePartial()
+    {
+        // The writer's process lives on, so only the cancel can free the reader's slot (and its buffer) before the end
+        // of the stream: a disposed writer has no next message to send it before.
+        using var seg = new TestSegment();
+        using var ring = ManyToOneRing.Create(seg.Name, seg.Options(capacity: Capacity));
+        using var reader = new ReassemblingReader(ring, leaveOpen: true);
+        byte[] buffer = new byte[200_000];
+        using (var writer = new FragmentingWriter(ring, leaveOpen: true))
+        {
+            // As in AWriteThatTimesOutMidMessageIsGivenUpAndNeverHandedOut: neither the eighth fragment nor the cancel fits.
+            writer.Write(new byte[8112], 9);
+            Assert.False(writer.TryWrite(Pattern(200_000, 4), 1, TimeSpan.FromMilliseconds(200)));
+            Assert.True(reader.TryRead(buffer, out RingMessage first));
+            Assert.Equal(new RingMessage(8112, 9), first);
+            Assert.False(reader.TryRead(buffer, out _));
+            Assert.Equal(1, reader.MessagesInFlight);
+        }
+
+        // The ring has room now: the dispose sent the cancel.
+        Assert.False(reader.TryRead(buffer, out _));
+        Assert.Equal(0, reader.MessagesInFlight);
+        Assert.Equal(1, reader.AbandonedMessages);
+    }
+
+    [Fact]
     public void ADestinationTooSmallNamesBothSizesAndKeepsTheMessage()
     {
         using var seg = new TestSegment();

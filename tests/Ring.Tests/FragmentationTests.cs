@@ -245,6 +245,30 @@ public class FragmentationTests
     }
 
     [Fact]
+    public void ASingleFrameMessageLongerThanTheReadersMaximumIsDiscardedAndCountedNotKeptForever()
+    {
+        // A plain writer (or a fragmenting one configured with a larger maximum) sends one frame longer than the
+        // reader's MaxMessageSize: no destination of MaxMessageSize bytes could ever take it, so keeping it for the next
+        // read would block the reader for good. It is dropped and counted, as an oversized fragmented message is.
+        using var seg = new TestSegment();
+        using var ring = ManyToOneRing.Create(seg.Name, seg.Options(capacity: Capacity));
+        using var reader = new ReassemblingReader(ring, new FragmentationOptions { MaxMessageSize = 1000 }, leaveOpen: true);
+        byte[] small = Pattern(10, 8);
+        Assert.True(ring.TryWrite(new byte[2000], 3));
+        Assert.True(ring.TryWrite(small, 4));
+        Assert.True(ring.TryWrite(new byte[1001], 3));
+        Assert.True(ring.TryWrite(small, 5));
+        byte[] buffer = new byte[reader.MaxMessageSize];
+        Assert.True(reader.TryRead(buffer, out RingMessage m));
+        Assert.Equal(new RingMessage(10, 4), m);
+        Assert.Equal(ReadStatus.Message, reader.Read(buffer, out m, Long));
+        Assert.Equal(new RingMessage(10, 5), m);
+        Assert.True(small.AsSpan().SequenceEqual(buffer.AsSpan(0, 10)));
+        Assert.Equal((2, 3001), (reader.AbandonedMessages, reader.AbandonedBytes));
+        Assert.Equal(2, reader.MessagesRead);
+    }
+
+    [Fact]
     public void AWriteThatTimesOutMidMessageIsGivenUpAndNeverHandedOut()
     {
         using var seg = new TestSegment();
@@ -280,6 +304,32 @@ public class FragmentationTests
         Assert.Equal(ReadStatus.Message, reader.Read(buffer, out m, Long));
         Assert.Equal(new RingMessage(10, 2), m);
         Assert.Equal(2, reader.AbandonedMessages);
+    }
+
+    [Fact]
+    public void DisposingAWriterWithAPendingCancelSendsItSoTheReaderDropsThePartial()
+    {
+        // The writer's process lives on, so only the cancel can free the reader's slot (and its buffer) before the end
+        // of the stream: a disposed writer has no next message to send it before.
+        using var seg = new TestSegment();
+        using var ring = ManyToOneRing.Create(seg.Name, seg.Options(capacity: Capacity));
+        using var reader = new ReassemblingReader(ring, leaveOpen: true);
+        byte[] buffer = new byte[200_000];
+        using (var writer = new FragmentingWriter(ring, leaveOpen: true))
+        {
+            // As in AWriteThatTimesOutMidMessageIsGivenUpAndNeverHandedOut: neither the eighth fragment nor the cancel fits.
+            writer.Write(new byte[8112], 9);
+            Assert.False(writer.TryWrite(Pattern(200_000, 4), 1, TimeSpan.FromMilliseconds(200)));
+            Assert.True(reader.TryRead(buffer, out RingMessage first));
+            Assert.Equal(new RingMessage(8112, 9), first);
+            Assert.False(reader.TryRead(buffer, out _));
+            Assert.Equal(1, reader.MessagesInFlight);
+        }
+
+        // The ring has room now: the dispose sent the cancel.
+        Assert.False(reader.TryRead(buffer, out _));
+        Assert.Equal(0, reader.MessagesInFlight);
+        Assert.Equal(1, reader.AbandonedMessages);
     }
 
     [Fact]

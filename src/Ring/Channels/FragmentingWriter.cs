@@ -207,7 +207,10 @@ public sealed class FragmentingWriter : IDisposable
         _inner.Complete();
     }
 
-    /// <summary>Disposes the ring unless the writer was created with leaveOpen.</summary>
+    /// <summary>
+    /// Sends a pending cancel fragment if it fits now (best effort), then disposes the ring unless the writer was created
+    /// with leaveOpen.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -216,6 +219,20 @@ public sealed class FragmentingWriter : IDisposable
         }
 
         _disposed = true;
+        if (_cancelPending)
+        {
+            // Best effort, as in Complete: this writer has no next message to send the cancel before, and while its
+            // process lives the reader would keep the partial (a slot and its buffer) until the end of the stream.
+            try
+            {
+                TrySendCancel();
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or RingPeerDeadException)
+            {
+                // Completed or disposed ring: nothing more can be written; the reader discards the partial at the end.
+            }
+        }
+
         if (!_leaveOpen)
         {
             _inner.Dispose();

@@ -78,6 +78,16 @@ public sealed partial class ReassemblingReader
     {
         if (type != FragmentDescriptor.FrameType)
         {
+            if (payload.Length > _maxMessageSize)
+            {
+                // Longer than the maximum (a writer configured otherwise): no destination of MaxMessageSize bytes takes
+                // it, so keeping it for the next read would block the reader for good. Dropped and counted, as an
+                // oversized fragmented message is.
+                _abandonedMessages++;
+                _abandonedBytes += payload.Length;
+                return false;
+            }
+
             return Deliver(ref sink, type, payload, null);
         }
 

@@ -26,7 +26,8 @@ namespace Ring.Channels;
 /// and <see cref="AbandonedBytes"/>, when its writer process is found dead, when the same writer starts a new message
 /// (it gave the old one up, e.g. after a timeout), when the writer cancels it, when a fragment arrives out of sequence,
 /// when it announces more than <see cref="FragmentationOptions.MaxMessageSize"/> bytes, and when the stream ends
-/// (completed, or every writer dead) with it unfinished. Writers are checked for liveness when a blocking or
+/// (completed, or every writer dead) with it unfinished; a single-frame message longer than
+/// <see cref="FragmentationOptions.MaxMessageSize"/> is dropped and counted likewise. Writers are checked for liveness when a blocking or
 /// asynchronous read is about to wait while partials are in flight (at most every 100 ms; a blocking wait wakes that
 /// often to check again), when a writer needs a reassembly slot and none is free, and on
 /// <see cref="DiscardDeadWriters"/>.

@@ -436,6 +436,34 @@ public class FragmentationTests
     }
 
     [Fact]
+    public void AContinuationWithoutASlotNeverEvictsAnotherWritersLivePartial()
+    {
+        // Found in review: writer 1's oversized message loses its discarding slot to writer 3; its next fragment then
+        // took the least recent slot, writer 2's live partial, and writer 2's message was lost (and 1 counted twice).
+        using var seg = new TestSegment();
+        using var ring = ManyToOneRing.Create(seg.Name, seg.Options(capacity: Capacity));
+        using var reader = new ReassemblingReader(ring, new FragmentationOptions { MaxWritersInFlight = 2, MaxMessageSize = 1000 }, leaveOpen: true);
+        long me = ProcessLiveness.CurrentIdentity;
+        byte[] data = Pattern(200, 9);
+        Fragment(ring, me, 1, 1, 0, 5000, 0, data.AsSpan(0, 100));
+        Fragment(ring, me, 2, 2, 0, 200, 0, data.AsSpan(0, 100));
+        Fragment(ring, me, 3, 3, 0, 200, 0, data.AsSpan(0, 100));
+        Fragment(ring, me, 1, 1, 0, 5000, 100, data.AsSpan(0, 100));
+        Fragment(ring, me, 2, 2, 0, 200, 100, data.AsSpan(100, 100));
+        Fragment(ring, me, 3, 3, 0, 200, 100, data.AsSpan(100, 100));
+        byte[] buffer = new byte[200];
+        var types = new List<int>();
+        while (reader.TryRead(buffer, out RingMessage m))
+        {
+            Assert.True(data.AsSpan().SequenceEqual(buffer));
+            types.Add(m.Type);
+        }
+
+        Assert.Equal(new[] { 2, 3 }, types);
+        Assert.Equal((1, 200), (reader.AbandonedMessages, reader.AbandonedBytes));
+    }
+
+    [Fact]
     public void BatchReadHandsOutWholeMessagesInPlace()
     {
         using var seg = new TestSegment();

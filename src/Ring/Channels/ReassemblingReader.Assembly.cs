@@ -150,8 +150,19 @@ public sealed partial class ReassemblingReader
             }
 
             // A continuation without its beginning (missed, or given up): the message cannot be completed.
-            slot ??= Take(h.Identity, h.Instance);
-            if (slot.State == SlotState.Assembling)
+            if (slot is null)
+            {
+                // Never give up another writer's live partial for it: only a free or discarding slot will do. With
+                // none, its bytes are counted and nothing is kept (it was counted as a message when it lost its slot,
+                // or, if its beginning was never seen while every slot was busy, only its bytes are).
+                slot = TakeWithoutEvicting(h.Identity, h.Instance);
+                if (slot is null)
+                {
+                    _abandonedBytes += data.Length;
+                    return false;
+                }
+            }
+            else if (slot.State == SlotState.Assembling)
             {
                 Abandon(slot);
             }
@@ -251,6 +262,29 @@ public sealed partial class ReassemblingReader
     /// </summary>
     private Slot Take(long identity, int instance)
     {
+        Slot? slot = TakeWithoutEvicting(identity, instance);
+        if (slot is null)
+        {
+            slot = _slots[0];
+            foreach (Slot s in _slots)
+            {
+                if (s.LastActive < slot.LastActive)
+                {
+                    slot = s;
+                }
+            }
+
+            Abandon(slot);
+            slot.Identity = identity;
+            slot.Instance = instance;
+        }
+
+        return slot;
+    }
+
+    /// <summary>A free or discarding slot (after discarding dead writers' partials if needed) for a writer that has none; null if every slot holds a live partial.</summary>
+    private Slot? TakeWithoutEvicting(long identity, int instance)
+    {
         Slot? slot = FindReusable();
         if (slot is null)
         {
@@ -258,16 +292,7 @@ public sealed partial class ReassemblingReader
             slot = FindReusable();
             if (slot is null)
             {
-                slot = _slots[0];
-                foreach (Slot s in _slots)
-                {
-                    if (s.LastActive < slot.LastActive)
-                    {
-                        slot = s;
-                    }
-                }
-
-                Abandon(slot);
+                return null;
             }
         }
 

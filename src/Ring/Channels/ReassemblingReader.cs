@@ -17,7 +17,7 @@ namespace Ring.Channels;
 /// <see cref="ArrayPool{T}.Shared"/> at the first fragment and returned when the message is handed out, so steady-state
 /// reading allocates nothing. At most <see cref="FragmentationOptions.MaxWritersInFlight"/> writers may be in flight;
 /// a fragment of one more writer first discards the partials of dead writers, then, if still none is free, the partial
-/// that progressed least recently (counted as abandoned). A blocking or asynchronous read into a span reassembles a
+/// that progressed least recently (counted as abandoned); a continuation fragment never evicts a live partial. A blocking or asynchronous read into a span reassembles a
 /// message that fits the span directly in it (one copy, from the ring); what is received of it moves to a pooled buffer
 /// if the call hands out another message first or returns without it.
 /// </para>

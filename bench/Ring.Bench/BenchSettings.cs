@@ -37,7 +37,7 @@ internal sealed record BenchSettings(
     internal bool SizesGiven { get; init; }
 
     /// <summary>
-    /// Default budgets keep a full run (78 cells) near 1.5 minutes on two cores: ping-pong stops at 200k round trips or
+    /// Default budgets keep a full run (95 cells) near 2 minutes on two cores: ping-pong stops at 200k round trips or
     /// 1 s, throughput and the lock scenarios measure 0.75 s, idle wake-up 1000 messages at 1 ms; each after a 0.25 s
     /// warm-up. --count or
     /// --duration replace both bounds: the one given applies, the other is lifted.

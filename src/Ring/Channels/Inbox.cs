@@ -71,7 +71,7 @@ public sealed class Inbox : IDisposable
             ManyToOneRing ring = ManyToOneRing.Create(name, options);
             try
             {
-                ring.AttachAsReader();
+                ring.EnsureReader(); // now, not at the first read: senders can tell from the start when the owner dies
             }
             catch
             {

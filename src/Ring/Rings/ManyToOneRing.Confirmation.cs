@@ -49,15 +49,6 @@ public sealed partial class ManyToOneRing
         }
     }
 
-    /// <summary>Attaches this process as the reader now rather than at its first read, so that writers can tell from the start when it dies.</summary>
-    internal void AttachAsReader()
-    {
-        if (!_isReader)
-        {
-            AttachReader();
-        }
-    }
-
     /// <summary>True if a reader is attached and its process is alive (reads /proc: slow).</summary>
     internal bool HasLiveReader => _readerTable.IsHeldByLiveParty(0);
 

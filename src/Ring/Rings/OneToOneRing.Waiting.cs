@@ -287,13 +287,13 @@ public sealed partial class OneToOneRing
 
         public bool IsPeerGone() =>
             ring._memory.ReadInt32Acquire(OneToOneRingDescriptor.CompletedOffset) == 0 &&
-            ring.IsPeerDead(OneToOneRingDescriptor.WriterPidOffset, OneToOneRingDescriptor.WriterStartTimeOffset);
+            ring.IsWriterDead;
     }
 
     private readonly struct SpaceCondition(OneToOneRing ring, int length) : IWaitCondition
     {
         public bool IsSatisfied() => ring._gate.IsClosed || ring.HasSpaceFor(length);
 
-        public bool IsPeerGone() => ring.IsPeerDead(OneToOneRingDescriptor.ReaderPidOffset, OneToOneRingDescriptor.ReaderStartTimeOffset);
+        public bool IsPeerGone() => ring.IsReaderDead;
     }
 }
